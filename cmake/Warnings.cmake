@@ -1,0 +1,9 @@
+# fluxo_target_warnings(<target>): strict warnings for fluxo's own code, errors unless
+# FLUXO_WERROR is OFF. Third-party headers are included as SYSTEM, so they do not trip this.
+function(fluxo_target_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
+    -Wnon-virtual-dtor -Wimplicit-fallthrough)
+  if(FLUXO_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()

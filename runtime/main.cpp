@@ -1,0 +1,27 @@
+// fluxo: one executable, many subcommands.
+//   fluxo log inspect <dir>        print segments and batches of a partition log (read-only)
+//   fluxo bench storage ...        append/read/reopen benchmark of the storage engine
+#include <CLI/CLI.hpp>
+
+#include "runtime/subcommands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"fluxo: an event streaming broker and actor runtime"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "fluxo 0.1.0");
+
+  auto* log_cmd = app.add_subcommand("log", "Work with partition log directories");
+  log_cmd->require_subcommand(1);
+  fluxo::cli::add_log_inspect(*log_cmd);
+
+  auto* bench_cmd = app.add_subcommand("bench", "Benchmarks");
+  bench_cmd->require_subcommand(1);
+  fluxo::cli::add_bench_storage(*bench_cmd);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return fluxo::cli::exit_code();
+}

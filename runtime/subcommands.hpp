@@ -1,0 +1,18 @@
+// Registration of `fluxo` subcommands. Each add_* attaches a subcommand to `parent` whose
+// callback runs the command and records its exit code (read back with exit_code()).
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace fluxo::cli {
+
+void add_log_inspect(CLI::App& parent);
+void add_bench_storage(CLI::App& parent);
+
+// Exit codes: 0 ok, 1 the command failed (I/O, corruption found...), 2 bad usage.
+void set_exit_code(int code);
+int exit_code();
+
+}  // namespace fluxo::cli

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The storage demo: write durably, kill -9 the writer mid-stream, recover, read back.
+# Usage: scripts/demo.sh [build-dir]
+set -euo pipefail
+build=${1:-build}
+bin="$build/bin"
+dir=$(mktemp -d /tmp/fluxo-demo.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+log="$dir/orders-0"
+
+echo "== 1. A writer appends records to $log, fsyncing each before acknowledging it"
+"$bin/durable_log" write "$log" 1000000 > "$dir/acks.txt" &
+writer=$!
+# Let it run a moment (bounded: at most 2 s), then kill it without warning.
+for _ in $(seq 20); do
+  sleep 0.1
+  [[ $(wc -l < "$dir/acks.txt") -ge 2000 ]] && break
+done
+kill -9 "$writer" 2>/dev/null || true
+wait "$writer" 2>/dev/null || true
+last_ack=$(tail -n 2 "$dir/acks.txt" | grep -o '[0-9]*' | tail -n 1)
+echo "   killed the writer with SIGKILL after it acknowledged offset $last_ack"
+
+echo "== 2. What is on disk (fluxo log inspect, first lines)"
+"$bin/fluxo" log inspect "$log" | head -n 6 || true
+
+echo "== 3. Reopen: recovery checks the unflushed tail and cuts any torn batch"
+out=$("$bin/durable_log" read "$log")
+echo "$out" | sed 's/^/   /'
+recovered_last=$(echo "$out" | sed -n 's/.*last offset \([0-9-]*\).*/\1/p')
+if (( recovered_last < last_ack )); then
+  echo "FAIL: acknowledged offset $last_ack was lost (recovered up to $recovered_last)"
+  exit 1
+fi
+echo "== 4. Records as JSON lines (fluxo log inspect --records)"
+"$bin/fluxo" log inspect --records "$log" | head -n 3
+echo "OK: every acknowledged record (up to offset $last_ack) survived the kill; none corrupt."
