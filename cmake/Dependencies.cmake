@@ -3,10 +3,9 @@
 find_package(Threads REQUIRED)
 find_package(spdlog CONFIG REQUIRED)
 find_package(fmt CONFIG REQUIRED)
-find_package(msgpack-cxx CONFIG QUIET)
-if(NOT msgpack-cxx_FOUND)
-  find_package(msgpack CONFIG REQUIRED)
-endif()
+# msgpack-c 4.x (header-only): target msgpackc-cxx. Build without Boost.
+find_package(msgpack CONFIG REQUIRED)
+set_property(TARGET msgpackc-cxx APPEND PROPERTY INTERFACE_COMPILE_DEFINITIONS MSGPACK_NO_BOOST)
 find_package(GTest CONFIG REQUIRED)
 find_package(benchmark CONFIG REQUIRED)
 find_package(ZLIB REQUIRED)

@@ -1,4 +1,5 @@
 // fluxo: one executable, many subcommands.
+//   fluxo broker [--config FILE] ...  run a broker node (see --help)
 //   fluxo log inspect <dir>        print segments and batches of a partition log (read-only)
 //   fluxo bench storage ...        append/read/reopen benchmark of the storage engine
 #include <CLI/CLI.hpp>
@@ -10,6 +11,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "fluxo 0.1.0");
 
+  fluxo::cli::add_broker(app);
+
   auto* log_cmd = app.add_subcommand("log", "Work with partition log directories");
   log_cmd->require_subcommand(1);
   fluxo::cli::add_log_inspect(*log_cmd);
@@ -17,6 +20,7 @@ int main(int argc, char** argv) {
   auto* bench_cmd = app.add_subcommand("bench", "Benchmarks");
   bench_cmd->require_subcommand(1);
   fluxo::cli::add_bench_storage(*bench_cmd);
+  fluxo::cli::add_bench_client(*bench_cmd);
 
   try {
     app.parse(argc, argv);

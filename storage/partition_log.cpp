@@ -262,6 +262,18 @@ result<append_info> partition_log::append(std::span<char> batches) {
   const bool log_append_time = config_.timestamps == timestamp_type::log_append_time;
   if (log_append_time) info.log_append_time = ts;
   info.base_offset = active_->next_offset();
+  // A failure after earlier runs of this call reached the log (the call spanned a roll) must
+  // not leave them behind: cut the log back to where this append started.
+  auto fail = [&](result<void> r) -> error {
+    auto err = std::move(r).take_error();
+    if (log_end_offset() > info.base_offset) {
+      if (auto t = truncate_to(info.base_offset); !t) {
+        logger().error("[{}] could not remove the partial append at offset {}: {}", dir_,
+                       info.base_offset, t.err().to_string());
+      }
+    }
+    return err;
+  };
   // Assign offsets and write runs of batches that fit in the active segment.
   std::size_t run_start = 0;
   std::size_t run_bytes = 0;
@@ -272,10 +284,10 @@ result<append_info> partition_log::append(std::span<char> batches) {
     if (run_headers.empty() ? should_roll(h.size_bytes(), next + h.last_offset_delta)
                             : active_->size() + run_bytes + h.size_bytes() > config_.segment_bytes) {
       if (!run_headers.empty()) {
-        if (auto r = append_run(batches.subspan(run_start, run_bytes), run_headers); !r) return std::move(r).take_error();
+        if (auto r = append_run(batches.subspan(run_start, run_bytes), run_headers); !r) return fail(std::move(r));
         run_headers.clear();
       }
-      if (auto r = roll(); !r) return std::move(r).take_error();
+      if (auto r = roll(); !r) return fail(std::move(r));
       run_start = pos;
       run_bytes = 0;
     }
@@ -297,7 +309,7 @@ result<append_info> partition_log::append(std::span<char> batches) {
     pos += h.size_bytes();
     info.records += static_cast<uint64_t>(h.last_offset_delta) + 1;
   }
-  if (auto r = append_run(batches.subspan(run_start, run_bytes), run_headers); !r) return std::move(r).take_error();
+  if (auto r = append_run(batches.subspan(run_start, run_bytes), run_headers); !r) return fail(std::move(r));
   info.last_offset = next - 1;
   info.batches = headers.size();
   info.bytes = batches.size();
@@ -527,17 +539,30 @@ result<void> partition_log::truncate_to(int64_t offset) {
 
 result<void> partition_log::truncate_fully(int64_t offset) {
   if (closed_) return error{errc::closed, "log " + dir_ + " is closed", 0};
+  // Create the new active segment before deleting anything: a failure (no space, no file
+  // descriptors) then leaves the log as it was, never without an active segment. A segment
+  // already based at `offset` is emptied by the create and replaced.
+  auto fresh = std::make_unique<segment>(dir_, offset, config_.index_interval_bytes);
+  if (auto r = fresh->create(); !r) return r;
+  fresh->set_created_ms(now());
   ++generation_;
-  std::vector<int64_t> all;
-  for (auto& [b, s] : segments_) all.push_back(b);
-  for (auto b : all) {
-    if (auto r = delete_segment(b); !r) return r;
+  std::vector<int64_t> others;
+  for (auto& [b, s] : segments_) {
+    if (b != offset) others.push_back(b);
   }
-  active_ = nullptr;
-  if (auto r = create_active(offset); !r) return r;
+  forget_lru(offset);
+  dirty_sealed_.erase(std::remove(dirty_sealed_.begin(), dirty_sealed_.end(), offset), dirty_sealed_.end());
+  active_ = fresh.get();
+  segments_[offset] = std::move(fresh);
+  dir_dirty_ = true;
+  result<void> deleted;
+  for (auto b : others) {
+    if (auto r = delete_segment(b); !r && deleted) deleted = std::move(r);
+  }
   log_start_ = offset;
   flushed_offset_ = offset;
   unflushed_records_ = 0;
+  if (!deleted) return deleted;
   logger().warn("[{}] truncated fully; log restarts at offset {}", dir_, offset);
   if (auto r = flush(); !r) return r;
   return write_checkpoint();

@@ -12,20 +12,12 @@ namespace {
 
 error invalid(std::string msg) { return error{errc::invalid_batch, std::move(msg), 0}; }
 
-// Appends a zigzag varlong to buf.
-void put_varlong(std::vector<char>& buf, int64_t v) {
-  char tmp[max_varlong_size];
-  auto n = write_varlong(tmp, v);
-  buf.insert(buf.end(), tmp, tmp + n);
-}
-
-void put_bytes(std::vector<char>& buf, std::optional<std::string_view> s) {
-  if (!s) {
-    put_varlong(buf, -1);
-    return;
-  }
-  put_varlong(buf, static_cast<int64_t>(s->size()));
-  buf.insert(buf.end(), s->begin(), s->end());
+// Writes a length-prefixed byte string (length -1 = null) at p; returns the end.
+char* write_bytes(char* p, std::optional<std::string_view> s) {
+  if (!s) return p + write_varlong(p, -1);
+  p += write_varlong(p, static_cast<int64_t>(s->size()));
+  if (!s->empty()) std::memcpy(p, s->data(), s->size());
+  return p + s->size();
 }
 
 std::size_t bytes_size(std::optional<std::string_view> s) {
@@ -247,21 +239,27 @@ void batch_builder::append_encoded(int32_t offset_delta, int64_t timestamp,
     body += varlong_size(static_cast<int64_t>(headers.size()));
     for (const auto& hv : headers) body += bytes_size(hv.key) + bytes_size(hv.value);
   }
-  buf_.reserve(buf_.size() + body + max_varlong_size);
-  put_varlong(buf_, static_cast<int64_t>(body));
-  buf_.push_back(0);  // attributes
-  put_varlong(buf_, ts_delta);
-  put_varlong(buf_, offset_delta);
-  put_bytes(buf_, key);
-  put_bytes(buf_, value);
+  // Grow geometrically, then encode straight into the buffer.
+  const std::size_t at = buf_.size();
+  const std::size_t total = varlong_size(static_cast<int64_t>(body)) + body;
+  if (buf_.capacity() < at + total) buf_.reserve(std::max(at + total, buf_.capacity() * 2));
+  buf_.resize(at + total);
+  char* p = buf_.data() + at;
+  p += write_varlong(p, static_cast<int64_t>(body));
+  *p++ = 0;  // attributes
+  p += write_varlong(p, ts_delta);
+  p += write_varlong(p, offset_delta);
+  p = write_bytes(p, key);
+  p = write_bytes(p, value);
   if (header_count >= 0) {
-    put_varlong(buf_, header_count);
-    buf_.insert(buf_.end(), headers_bytes.begin(), headers_bytes.end());
+    p += write_varlong(p, header_count);
+    if (!headers_bytes.empty()) std::memcpy(p, headers_bytes.data(), headers_bytes.size());
+    p += headers_bytes.size();
   } else {
-    put_varlong(buf_, static_cast<int64_t>(headers.size()));
+    p += write_varlong(p, static_cast<int64_t>(headers.size()));
     for (const auto& hv : headers) {
-      put_bytes(buf_, hv.key);
-      put_bytes(buf_, hv.value);
+      p = write_bytes(p, hv.key);
+      p = write_bytes(p, hv.value);
     }
   }
   ++count_;

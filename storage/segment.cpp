@@ -80,7 +80,9 @@ result<void> segment::open_handles() {
   std::optional<time_index> ti;
   if (idx_bytes) oi = offset_index::parse(*idx_bytes, size_);
   if (tidx_bytes) ti = time_index::parse(*tidx_bytes);
-  if (oi && ti && (size_ == 0 || oi->size() > 0 || size_ <= index_interval_ * 2)) {
+  // The first batch of a segment always gets an entry in both indexes: an empty index file
+  // for a non-empty segment is damage, not a small segment.
+  if (oi && ti && (size_ == 0 || (oi->size() > 0 && ti->size() > 0))) {
     offset_index_ = std::move(*oi);
     time_index_ = std::move(*ti);
     return success();
@@ -121,14 +123,17 @@ result<void> segment::load_metadata() {
 
 void segment::index_batch(const batch_header& h, uint64_t position) {
   bytes_since_index_ += h.size_bytes();
-  bool ts_grew = h.max_timestamp > max_timestamp_;
   max_timestamp_ = std::max(max_timestamp_, h.max_timestamp);
   next_offset_ = h.next_offset();
   if (bytes_since_index_ >= index_interval_ || offset_index_.size() == 0) {
     auto rel = static_cast<uint32_t>(h.last_offset() - base_);
     if (offset_index_.append({rel, static_cast<uint32_t>(position)})) {
       bytes_since_index_ = 0;
-      if (ts_grew || time_index_.size() == 0) time_index_.append({max_timestamp_, rel});
+      // Whenever the max timestamp so far grew since the last time entry (whichever batch
+      // raised it), not only when this batch did: load_metadata() relies on the last time
+      // entry covering every batch up to the last offset entry.
+      auto last = time_index_.last();
+      if (!last || max_timestamp_ > last->timestamp) time_index_.append({max_timestamp_, rel});
     }
   }
 }

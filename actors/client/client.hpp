@@ -1,0 +1,154 @@
+// fluxo's native C++ client: a broker connection (remote over CAF, or an embedded broker in
+// this process with the same API), a batching idempotent producer and a consumer.
+//
+// This header does not include CAF; programs that only produce and consume compile fast.
+// Callbacks (delivery reports) run on the client's own threads: keep them short, never block.
+//
+//   auto conn = fluxo::client::connection::open({.broker = "127.0.0.1:4242"});   // or {} = embedded
+//   auto producer = conn->make_producer();
+//   producer->send("orders", "customer-7", "order 42");
+//   producer->flush(std::chrono::seconds(10));
+//   auto consumer = conn->make_consumer({.group_id = ""});
+//   consumer->assign({{"orders", 0}});
+//   for (auto& r : consumer->poll(std::chrono::milliseconds(500))) { ... }
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "actors/messages.hpp"
+#include "storage/compression.hpp"
+
+namespace fluxo::client {
+
+using actors::topic_config;
+using actors::topic_info;
+using headers_t = std::vector<std::pair<std::string, std::string>>;
+
+// Outcome of a call: a Kafka error code (0 = ok) and a message saying what to do.
+struct status {
+  int16_t code = 0;
+  std::string message;
+  bool ok() const { return code == 0; }
+  static status success() { return {}; }
+};
+
+struct topic_partition {
+  std::string topic;
+  int32_t partition = 0;
+  bool operator==(const topic_partition&) const = default;
+  bool operator<(const topic_partition& o) const {
+    return topic < o.topic || (topic == o.topic && partition < o.partition);
+  }
+};
+
+struct connection_options {
+  std::string broker;                        // "host:port" of a broker node; empty = embedded
+  std::string data_dir = "./fluxo-data";     // embedded broker only
+  bool auto_create_topics = true;            // embedded broker only
+  int32_t default_partitions = 1;            // embedded broker only
+  std::chrono::milliseconds request_timeout{30000};
+  int32_t threads = 2;                       // client actor system scheduler threads
+};
+
+struct producer_options {
+  int8_t acks = 1;                           // 0 none, 1 leader (in the log), -1 all (fsynced)
+  std::chrono::milliseconds linger{5};       // wait this long for a batch to fill
+  std::size_t max_batch_bytes = 256 * 1024;  // send a batch once it is this big
+  int max_retries = 10;
+  std::chrono::milliseconds retry_backoff{100};  // doubled per attempt, with jitter
+  bool idempotent = true;                    // producer id + sequences: retries never duplicate
+  storage::codec compression = storage::codec::none;
+  std::size_t max_buffered_records = 1'000'000;  // send() blocks when this many are unacknowledged
+};
+
+struct delivery_report {
+  int16_t error_code = 0;
+  std::string error_message;
+  std::string topic;
+  int32_t partition = -1;
+  int64_t offset = -1;
+  int64_t timestamp = -1;
+};
+using delivery_callback = std::function<void(const delivery_report&)>;
+
+class producer {
+ public:
+  virtual ~producer() = default;
+  // Queues a record; `on_delivery` runs once the broker acknowledged or the send failed for
+  // good. Keyed records go to murmur2(key) % partitions (like Kafka's Java client); records
+  // without a key stick to one partition per batch.
+  virtual void send(const std::string& topic, std::optional<std::string> key, std::optional<std::string> value,
+                    headers_t headers = {}, std::optional<int64_t> timestamp = std::nullopt,
+                    delivery_callback on_delivery = {}) = 0;
+  // Same, with a future for the report.
+  std::future<delivery_report> send_async(const std::string& topic, std::optional<std::string> key,
+                                          std::optional<std::string> value, headers_t headers = {},
+                                          std::optional<int64_t> timestamp = std::nullopt);
+  // Sends everything queued and waits for every acknowledgement (or the timeout).
+  virtual status flush(std::chrono::milliseconds timeout) = 0;
+  virtual uint64_t unacknowledged() const = 0;
+};
+
+struct consumed_record {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  int64_t timestamp = 0;
+  std::optional<std::string> key;
+  std::optional<std::string> value;
+  headers_t headers;
+};
+
+struct consumer_options {
+  std::string auto_offset_reset = "earliest";     // earliest | latest, when there is no position
+  std::size_t max_poll_records = 10000;
+  int32_t fetch_max_bytes = 1 << 20;               // per partition fetch
+  int32_t fetch_max_wait_ms = 500;
+  std::size_t max_buffered_bytes = 16u << 20;      // fetching pauses above this (credit)
+};
+
+class consumer {
+ public:
+  virtual ~consumer() = default;
+  // Consume exactly these partitions (no group).
+  virtual status assign(const std::vector<topic_partition>& partitions) = 0;
+  virtual std::vector<topic_partition> assignment() const = 0;
+  // Records fetched so far (at most max_poll_records), waiting up to `timeout` for some.
+  virtual std::vector<consumed_record> poll(std::chrono::milliseconds timeout) = 0;
+  // Positions: next offset poll() will return for a partition.
+  virtual status seek(const topic_partition& tp, int64_t offset) = 0;
+  virtual status seek_to_beginning(const topic_partition& tp) = 0;
+  virtual status seek_to_end(const topic_partition& tp) = 0;
+  virtual status seek_to_timestamp(const topic_partition& tp, int64_t timestamp_ms) = 0;
+  virtual std::optional<int64_t> position(const topic_partition& tp) const = 0;
+};
+
+class connection {
+ public:
+  // Connects to a broker node, or starts an embedded one when options.broker is empty.
+  // Returns nullptr and sets `error` when that fails.
+  static std::unique_ptr<connection> open(const connection_options& options, std::string* error = nullptr);
+  virtual ~connection() = default;
+
+  virtual status create_topic(const std::string& name, const topic_config& config) = 0;
+  virtual status delete_topic(const std::string& name) = 0;
+  virtual status alter_topic(const std::string& name, const topic_config& config) = 0;
+  virtual status grow_topic(const std::string& name, int32_t partitions) = 0;
+  virtual std::vector<topic_info> list_topics(status* st = nullptr) = 0;
+  virtual topic_info describe_topic(const std::string& name) = 0;
+  // Offsets: -1 latest (end), -2 earliest, else the first offset with timestamp >= it.
+  virtual std::pair<status, int64_t> list_offset(const topic_partition& tp, int64_t timestamp) = 0;
+
+  virtual std::unique_ptr<producer> make_producer(const producer_options& options = {}) = 0;
+  virtual std::unique_ptr<consumer> make_consumer(const consumer_options& options = {}) = 0;
+};
+
+}  // namespace fluxo::client

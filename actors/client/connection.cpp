@@ -1,0 +1,170 @@
+// connection: owns the client's actor system and the handle of the broker's node actor
+// (remote via the CAF middleman, or a node actor spawned in this process).
+#include <spdlog/spdlog.h>
+
+#include "actors/caf_setup.hpp"
+#include "actors/client/client_core.hpp"
+#include "actors/topic_actor.hpp"
+
+namespace fluxo::client {
+namespace {
+
+using namespace fluxo::actors;
+
+bool split(const std::string& addr, std::string& host, uint16_t& port) {
+  auto colon = addr.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = addr.substr(0, colon);
+  try {
+    port = static_cast<uint16_t>(std::stoul(addr.substr(colon + 1)));
+  } catch (...) {
+    return false;
+  }
+  return true;
+}
+
+class connection_impl final : public connection {
+ public:
+  explicit connection_impl(std::shared_ptr<client_core> core) : core_(std::move(core)) {}
+
+  ~connection_impl() override {
+    if (core_->embedded) {
+      caf::scoped_actor self{*core_->sys};
+      self->request(core_->node, std::chrono::seconds(60), close_atom::value)
+          .receive([](bool) {}, [](caf::error&) {});
+    }
+  }
+
+  template <class Reply, class... Ts>
+  std::pair<status, Reply> ask(Ts&&... xs) {
+    caf::scoped_actor self{*core_->sys};
+    std::pair<status, Reply> out;
+    self->request(core_->node, core_->timeout, std::forward<Ts>(xs)...)
+        .receive([&](Reply& r) { out.second = std::move(r); },
+                 [&](caf::error& err) { out.first = transport_error(*core_->sys, err); });
+    return out;
+  }
+
+  static status from_reply(const std::pair<status, topic_reply>& r) {
+    if (!r.first.ok()) return r.first;
+    return status{r.second.error_code, r.second.error_message};
+  }
+
+  status create_topic(const std::string& name, const topic_config& config) override {
+    return from_reply(ask<topic_reply>(create_atom::value, create_topic_request{name, config, false}));
+  }
+  status delete_topic(const std::string& name) override { return from_reply(ask<topic_reply>(delete_atom::value, name)); }
+  status alter_topic(const std::string& name, const topic_config& config) override {
+    return from_reply(ask<topic_reply>(alter_atom::value, name, config));
+  }
+  status grow_topic(const std::string& name, int32_t partitions) override {
+    return from_reply(ask<topic_reply>(grow_atom::value, name, partitions));
+  }
+  std::vector<topic_info> list_topics(status* st) override {
+    auto r = ask<std::vector<topic_info>>(list_atom::value);
+    if (st) *st = r.first;
+    std::sort(r.second.begin(), r.second.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    return r.second;
+  }
+  topic_info describe_topic(const std::string& name) override {
+    auto r = ask<topic_info>(describe_atom::value, name);
+    if (!r.first.ok()) {
+      r.second.name = name;
+      r.second.error_code = r.first.code;
+    }
+    return r.second;
+  }
+  std::pair<status, int64_t> list_offset(const topic_partition& tp, int64_t timestamp) override {
+    auto route = lookup_topic(*core_, tp.topic);
+    if (!route.st.ok()) return {route.st, -1};
+    if (tp.partition < 0 || tp.partition >= static_cast<int32_t>(route.partitions.size())) {
+      return {status{code(kafka_error::unknown_topic_or_partition), "no partition " + std::to_string(tp.partition)}, -1};
+    }
+    caf::scoped_actor self{*core_->sys};
+    std::pair<status, int64_t> out{status{}, -1};
+    self->request(route.partitions[static_cast<size_t>(tp.partition)], core_->timeout, offsets_atom::value,
+                  list_offsets_request{timestamp})
+        .receive(
+            [&](const list_offsets_reply& r) {
+              out.first.code = r.error_code;
+              out.second = r.offset;
+            },
+            [&](caf::error& err) { out.first = transport_error(*core_->sys, err); });
+    return out;
+  }
+  std::unique_ptr<producer> make_producer(const producer_options& options) override {
+    return make_producer_impl(core_, options);
+  }
+  std::unique_ptr<consumer> make_consumer(const consumer_options& options) override {
+    return make_consumer_impl(core_, options);
+  }
+
+ private:
+  std::shared_ptr<client_core> core_;
+};
+
+}  // namespace
+
+status transport_error(caf::actor_system& sys, const caf::error& err) {
+  return status{code(kafka_error::request_timed_out), "broker did not answer: " + sys.render(err)};
+}
+
+topic_route lookup_topic(client_core& core, const std::string& topic) {
+  topic_route out;
+  caf::scoped_actor self{*core.sys};
+  self->request(core.node, core.timeout, lookup_atom::value, topic)
+      .receive(
+          [&](topic_info& info, std::vector<partition_actor>& parts) {
+            out.st.code = info.error_code;
+            if (info.error_code != 0) out.st.message = "topic '" + topic + "': " + std::string(kafka_error_name(info.error_code));
+            out.info = std::move(info);
+            out.partitions = std::move(parts);
+          },
+          [&](caf::error& err) { out.st = transport_error(*core.sys, err); });
+  return out;
+}
+
+std::future<delivery_report> producer::send_async(const std::string& topic, std::optional<std::string> key,
+                                                  std::optional<std::string> value, headers_t headers,
+                                                  std::optional<int64_t> timestamp) {
+  auto promise = std::make_shared<std::promise<delivery_report>>();
+  auto future = promise->get_future();
+  send(topic, std::move(key), std::move(value), std::move(headers), timestamp,
+       [promise](const delivery_report& r) { promise->set_value(r); });
+  return future;
+}
+
+std::unique_ptr<connection> connection::open(const connection_options& options, std::string* error) {
+  auto core = std::make_shared<client_core>();
+  core->timeout = options.request_timeout;
+  core->cfg = std::make_unique<caf::actor_system_config>();
+  configure_caf(*core->cfg, caf_tuning{options.threads, 1000, 10000});
+  core->sys = std::make_unique<caf::actor_system>(*core->cfg);
+  auto fail = [&](std::string msg) -> std::unique_ptr<connection> {
+    if (error) *error = std::move(msg);
+    return nullptr;
+  };
+  if (options.broker.empty()) {
+    node_options node;
+    node.data_dir = options.data_dir;
+    node.auto_create_topics = options.auto_create_topics;
+    node.default_topic.partitions = options.default_partitions;
+    auto spawned = spawn_node(*core->sys, node);
+    if (!spawned) return fail("cannot start the embedded broker: " + core->sys->render(spawned.error()));
+    core->node = *spawned;
+    core->embedded = true;
+  } else {
+    std::string host;
+    uint16_t port = 0;
+    if (!split(options.broker, host, port)) return fail("broker address must be host:port, got '" + options.broker + "'");
+    auto remote = core->sys->middleman().remote_actor<node_actor>(host, port);
+    if (!remote) {
+      return fail("cannot reach a fluxo broker at " + options.broker + ": " + core->sys->render(remote.error()) +
+                  " (is `fluxo broker --node-addr " + options.broker + "` running?)");
+    }
+    core->node = *remote;
+  }
+  return std::make_unique<connection_impl>(std::move(core));
+}
+
+}  // namespace fluxo::client

@@ -1,0 +1,492 @@
+// The producer: send() queues records in a shared queue and wakes the producer actor, which
+// routes them to partitions, builds RecordBatch v2 batches (linger / size), stamps producer id
+// and sequence numbers, sends them to partition actors (one batch in flight per partition, so
+// order holds and a retried batch is recognised as a duplicate), retries transport errors and
+// retriable Kafka errors with backoff, and reports each record's delivery.
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <random>
+#include <spdlog/spdlog.h>
+
+#include "actors/client/client_core.hpp"
+#include "actors/partitioner.hpp"
+#include "storage/log_config.hpp"
+#include "storage/record_batch.hpp"
+
+namespace fluxo::client {
+namespace {
+
+using namespace fluxo::actors;
+using caf_clock = std::chrono::steady_clock;
+
+struct queued_record {
+  std::string topic;
+  std::optional<std::string> key;
+  std::optional<std::string> value;
+  headers_t headers;
+  int64_t timestamp;
+  delivery_callback callback;
+};
+
+// State shared by the facade and the actor.
+struct shared_queue {
+  std::mutex mtx;
+  std::condition_variable changed;
+  std::vector<queued_record> records;
+  uint64_t unacknowledged = 0;  // queued + batched + in flight
+  bool wake_sent = false;
+  bool closed = false;
+};
+
+struct built_batch {
+  std::vector<char> bytes;
+  std::vector<delivery_callback> callbacks;
+  std::vector<int64_t> timestamps;
+};
+
+struct partition_slot {
+  partition_actor handle;
+  std::unique_ptr<storage::batch_builder> builder;
+  std::vector<delivery_callback> callbacks;
+  std::vector<int64_t> timestamps;
+  caf_clock::time_point started;
+  std::deque<built_batch> ready;
+  bool in_flight = false;
+  std::size_t in_flight_batches = 0;  // ready.front() .. this many are in the request in flight
+  int attempts = 0;                   // of the request in flight
+  int32_t next_sequence = 0;
+};
+
+struct topic_slot {
+  bool looking_up = false;
+  status error;  // set when the topic cannot be used
+  std::vector<partition_slot> partitions;
+  std::vector<queued_record> waiting;  // until the lookup answers
+  int32_t sticky = -1;
+  int32_t sticky_batches = 0;
+};
+
+struct producer_state {
+  std::shared_ptr<client_core> core;
+  std::shared_ptr<shared_queue> queue;
+  producer_options options;
+  std::map<std::string, topic_slot> topics;
+  int64_t producer_id = -1;
+  int16_t producer_epoch = 0;
+  bool id_requested = false;
+  std::vector<queued_record> before_id;  // records waiting for the producer id
+  bool tick_armed = false;
+  std::mt19937 rng{std::random_device{}()};
+  static inline const char* name = "fluxo.producer";
+};
+
+using self_ptr = caf::stateful_actor<producer_state>*;
+
+void report(self_ptr self, const delivery_callback& cb, delivery_report r) {
+  if (cb) {
+    try {
+      cb(r);
+    } catch (const std::exception& e) {
+      spdlog::error("producer delivery callback threw: {}", e.what());
+    }
+  }
+  auto& q = *self->state.queue;
+  std::lock_guard<std::mutex> guard(q.mtx);
+  --q.unacknowledged;
+  q.changed.notify_all();
+}
+
+void fail_records(self_ptr self, const std::string& topic, std::vector<queued_record>& records, const status& st) {
+  for (auto& r : records) {
+    delivery_report rep;
+    rep.error_code = st.code;
+    rep.error_message = st.message;
+    rep.topic = topic;
+    report(self, r.callback, rep);
+  }
+  records.clear();
+}
+
+void seal(self_ptr self, topic_slot& t, int32_t p) {
+  auto& slot = t.partitions[static_cast<size_t>(p)];
+  if (!slot.builder || slot.builder->empty()) return;
+  auto& st = self->state;
+  auto count = static_cast<int32_t>(slot.builder->record_count());
+  if (st.options.idempotent && st.producer_id >= 0) {
+    // The builder carries the base sequence; the next batch starts after this one.
+    slot.next_sequence = static_cast<int32_t>((static_cast<int64_t>(slot.next_sequence) + count) % (int64_t{INT32_MAX} + 1));
+  }
+  auto bytes = slot.builder->build();
+  slot.builder.reset();
+  built_batch b;
+  b.callbacks = std::move(slot.callbacks);
+  b.timestamps = std::move(slot.timestamps);
+  slot.callbacks.clear();
+  slot.timestamps.clear();
+  if (!bytes) {
+    for (auto& cb : b.callbacks) {
+      delivery_report rep;
+      rep.error_code = code(kafka_error::corrupt_message);
+      rep.error_message = bytes.err().to_string();
+      report(self, cb, rep);
+    }
+    return;
+  }
+  b.bytes = std::move(*bytes);
+  slot.ready.push_back(std::move(b));
+}
+
+void try_send(self_ptr self, const std::string& topic, int32_t p);
+
+void schedule_retry(self_ptr self, const std::string& topic, int32_t p, int attempts) {
+  auto& st = self->state;
+  auto base = st.options.retry_backoff.count() << std::min(attempts, 6);
+  std::uniform_int_distribution<int64_t> jitter(0, std::max<int64_t>(base / 2, 1));
+  auto delay = std::chrono::milliseconds(base + jitter(st.rng));
+  self->delayed_send(self, delay, caf::make_message(caf::atom("retry"), topic, p));
+}
+
+void on_reply(self_ptr self, const std::string& topic, int32_t p, const produce_reply& reply) {
+  auto& t = self->state.topics[topic];
+  auto& slot = t.partitions[static_cast<size_t>(p)];
+  slot.in_flight = false;
+  slot.attempts = 0;
+  // The batches of one request were appended back to back: offsets run on across them.
+  int64_t index = 0;
+  for (std::size_t n = 0; n < slot.in_flight_batches && !slot.ready.empty(); ++n) {
+    auto b = std::move(slot.ready.front());
+    slot.ready.pop_front();
+    for (size_t i = 0; i < b.callbacks.size(); ++i, ++index) {
+      delivery_report rep;
+      rep.error_code = reply.error_code;
+      rep.error_message = reply.error_message;
+      rep.topic = topic;
+      rep.partition = p;
+      if (reply.error_code == 0) {
+        rep.offset = reply.base_offset + index;
+        rep.timestamp = reply.log_append_time >= 0 ? reply.log_append_time : b.timestamps[i];
+      }
+      report(self, b.callbacks[i], rep);
+    }
+  }
+  slot.in_flight_batches = 0;
+  try_send(self, topic, p);
+}
+
+bool retriable(int16_t c) {
+  switch (static_cast<kafka_error>(c)) {
+    case kafka_error::request_timed_out:
+    case kafka_error::kafka_storage_error:
+    case kafka_error::leader_not_available:
+    case kafka_error::not_leader_for_partition:
+    case kafka_error::coordinator_load_in_progress: return true;
+    default: return false;
+  }
+}
+
+// Sends every ready batch of the partition (up to max_request_bytes) in one request; one
+// request in flight per partition keeps order and makes a retry recognisable as a duplicate.
+void try_send(self_ptr self, const std::string& topic, int32_t p) {
+  constexpr std::size_t max_request_bytes = 4u << 20;
+  auto& st = self->state;
+  auto& slot = st.topics[topic].partitions[static_cast<size_t>(p)];
+  if (slot.in_flight || slot.ready.empty()) return;
+  slot.in_flight = true;
+  if (slot.attempts == 0) {
+    std::size_t bytes = 0;
+    slot.in_flight_batches = 0;
+    for (const auto& b : slot.ready) {
+      if (slot.in_flight_batches > 0 && bytes + b.bytes.size() > max_request_bytes) break;
+      bytes += b.bytes.size();
+      ++slot.in_flight_batches;
+    }
+  }
+  ++slot.attempts;
+  produce_request req;
+  req.acks = st.options.acks;
+  if (slot.in_flight_batches == 1) {
+    req.batches = slot.ready.front().bytes;
+  } else {
+    for (std::size_t n = 0; n < slot.in_flight_batches; ++n) {
+      const auto& b = slot.ready[n].bytes;
+      req.batches.insert(req.batches.end(), b.begin(), b.end());
+    }
+  }
+  self->request(slot.handle, st.core->timeout, produce_atom::value, std::move(req))
+      .then(
+          [=](const produce_reply& reply) {
+            auto& s = self->state.topics[topic].partitions[static_cast<size_t>(p)];
+            if (reply.error_code != 0 && retriable(reply.error_code) && s.attempts <= self->state.options.max_retries) {
+              spdlog::warn("producer: {}/{} answered {}; retrying", topic, p, kafka_error_name(reply.error_code));
+              // The slot stays busy until the retry fires, so later batches keep their order.
+              schedule_retry(self, topic, p, s.attempts);
+              return;
+            }
+            on_reply(self, topic, p, reply);
+          },
+          [=](caf::error& err) {
+            auto& s = self->state.topics[topic].partitions[static_cast<size_t>(p)];
+            if (s.attempts <= self->state.options.max_retries) {
+              spdlog::warn("producer: {}/{} did not answer ({}); retrying", topic, p, self->system().render(err));
+              schedule_retry(self, topic, p, s.attempts);
+              return;
+            }
+            produce_reply r;
+            r.error_code = code(kafka_error::request_timed_out);
+            r.error_message = "no answer after " + std::to_string(s.attempts) + " attempts: " + self->system().render(err);
+            on_reply(self, topic, p, r);
+          });
+}
+
+void add_record(self_ptr self, topic_slot& t, queued_record& r) {
+  auto& st = self->state;
+  const auto n = static_cast<int32_t>(t.partitions.size());
+  int32_t p;
+  if (r.key) {
+    p = partition_for_key(*r.key, n);
+  } else {
+    if (t.sticky < 0) t.sticky = static_cast<int32_t>(st.rng() % static_cast<uint32_t>(n));
+    p = t.sticky;
+  }
+  auto& slot = t.partitions[static_cast<size_t>(p)];
+  if (!slot.builder) {
+    storage::batch_options bo;
+    bo.compression = st.options.compression;
+    if (st.options.idempotent && st.producer_id >= 0) {
+      bo.producer_id = st.producer_id;
+      bo.producer_epoch = st.producer_epoch;
+      bo.base_sequence = slot.next_sequence;
+    }
+    slot.builder = std::make_unique<storage::batch_builder>(bo);
+    slot.started = caf_clock::now();
+  }
+  std::vector<storage::header_view> hv;
+  hv.reserve(r.headers.size());
+  for (const auto& [k, v] : r.headers) hv.push_back({k, v});
+  std::optional<std::string_view> key;
+  std::optional<std::string_view> value;
+  if (r.key) key = *r.key;
+  if (r.value) value = *r.value;
+  slot.builder->append(r.timestamp, key, value, hv);
+  slot.callbacks.push_back(std::move(r.callback));
+  slot.timestamps.push_back(r.timestamp);
+  if (slot.builder->size_bytes() >= st.options.max_batch_bytes) {
+    seal(self, t, p);
+    if (!r.key) {
+      t.sticky = -1;  // next batch without keys goes elsewhere
+    }
+  }
+}
+
+void ensure_topic(self_ptr self, const std::string& topic);
+
+void route(self_ptr self, std::vector<queued_record>& records) {
+  auto& st = self->state;
+  if (st.options.idempotent && st.producer_id < 0) {
+    for (auto& r : records) st.before_id.push_back(std::move(r));
+    records.clear();
+    if (!st.id_requested) {
+      st.id_requested = true;
+      self->request(st.core->node, st.core->timeout, producer_atom::value)
+          .then(
+              [=](const producer_id_reply& reply) {
+                auto& s = self->state;
+                if (reply.error_code != 0) {
+                  spdlog::warn("producer: no producer id ({}); sending without idempotence",
+                               kafka_error_name(reply.error_code));
+                  s.options.idempotent = false;
+                } else {
+                  s.producer_id = reply.producer_id;
+                  s.producer_epoch = reply.producer_epoch;
+                }
+                auto pending = std::move(s.before_id);
+                s.before_id.clear();
+                route(self, pending);
+              },
+              [=](caf::error& err) {
+                auto& s = self->state;
+                spdlog::warn("producer: no producer id ({}); sending without idempotence", self->system().render(err));
+                s.options.idempotent = false;
+                auto pending = std::move(s.before_id);
+                s.before_id.clear();
+                route(self, pending);
+              });
+    }
+    return;
+  }
+  for (auto& r : records) {
+    auto& t = st.topics[r.topic];
+    if (!t.error.ok()) {
+      std::vector<queued_record> one;
+      one.push_back(std::move(r));
+      fail_records(self, one.front().topic, one, t.error);
+      continue;
+    }
+    if (t.partitions.empty()) {
+      auto name = r.topic;
+      t.waiting.push_back(std::move(r));
+      ensure_topic(self, name);
+      continue;
+    }
+    add_record(self, t, r);
+  }
+  records.clear();
+  for (auto& [name, t] : st.topics) {
+    for (int32_t p = 0; p < static_cast<int32_t>(t.partitions.size()); ++p) try_send(self, name, p);
+  }
+  if (!st.tick_armed) {
+    st.tick_armed = true;
+    self->delayed_send(self, st.options.linger, caf::make_message(caf::atom("linger")));
+  }
+}
+
+void ensure_topic(self_ptr self, const std::string& topic) {
+  auto& t = self->state.topics[topic];
+  if (t.looking_up) return;
+  t.looking_up = true;
+  self->request(self->state.core->node, self->state.core->timeout, lookup_atom::value, topic)
+      .then(
+          [=](const topic_info& info, const std::vector<partition_actor>& parts) {
+            auto& ts = self->state.topics[topic];
+            ts.looking_up = false;
+            auto waiting = std::move(ts.waiting);
+            ts.waiting.clear();
+            if (info.error_code != 0 || parts.empty()) {
+              ts.error = status{info.error_code != 0 ? info.error_code : code(kafka_error::unknown_topic_or_partition),
+                                "topic '" + topic + "': " + std::string(kafka_error_name(info.error_code))};
+              fail_records(self, topic, waiting, ts.error);
+              ts.error = status{};  // allow a later retry (the topic may be created meanwhile)
+              return;
+            }
+            ts.partitions.resize(parts.size());
+            for (size_t i = 0; i < parts.size(); ++i) ts.partitions[i].handle = parts[i];
+            route(self, waiting);
+          },
+          [=](caf::error& err) {
+            auto& ts = self->state.topics[topic];
+            ts.looking_up = false;
+            auto waiting = std::move(ts.waiting);
+            ts.waiting.clear();
+            fail_records(self, topic, waiting, transport_error(self->system(), err));
+          });
+}
+
+caf::behavior producer_behavior(self_ptr self, std::shared_ptr<client_core> core, std::shared_ptr<shared_queue> queue,
+                                producer_options options) {
+  self->state.core = std::move(core);
+  self->state.queue = std::move(queue);
+  self->state.options = options;
+  return {
+    [=](wake_atom) {
+      std::vector<queued_record> batch;
+      {
+        auto& q = *self->state.queue;
+        std::lock_guard<std::mutex> guard(q.mtx);
+        batch.swap(q.records);
+        q.wake_sent = false;
+      }
+      route(self, batch);
+    },
+    [=](caf::atom_constant<caf::atom("linger")>) {
+      auto& st = self->state;
+      st.tick_armed = false;
+      bool pending = false;
+      auto now = caf_clock::now();
+      for (auto& [name, t] : st.topics) {
+        for (int32_t p = 0; p < static_cast<int32_t>(t.partitions.size()); ++p) {
+          auto& slot = t.partitions[static_cast<size_t>(p)];
+          if (slot.builder && !slot.builder->empty()) {
+            if (now - slot.started >= st.options.linger) {
+              seal(self, t, p);
+              if (t.sticky == p) t.sticky = -1;
+              try_send(self, name, p);
+            } else {
+              pending = true;
+            }
+          }
+        }
+      }
+      if (pending) {
+        st.tick_armed = true;
+        self->delayed_send(self, st.options.linger, caf::make_message(caf::atom("linger")));
+      }
+    },
+    [=](flush_atom) {
+      auto& st = self->state;
+      for (auto& [name, t] : st.topics) {
+        for (int32_t p = 0; p < static_cast<int32_t>(t.partitions.size()); ++p) {
+          seal(self, t, p);
+          try_send(self, name, p);
+        }
+      }
+    },
+    [=](caf::atom_constant<caf::atom("retry")>, const std::string& topic, int32_t p) {
+      auto& slot = self->state.topics[topic].partitions[static_cast<size_t>(p)];
+      slot.in_flight = false;
+      try_send(self, topic, p);
+    },
+  };
+}
+
+class producer_impl final : public producer {
+ public:
+  producer_impl(std::shared_ptr<client_core> core, const producer_options& opts)
+      : core_(std::move(core)), queue_(std::make_shared<shared_queue>()), options_(opts) {
+    actor_ = core_->sys->spawn(producer_behavior, core_, queue_, opts);
+  }
+
+  ~producer_impl() override {
+    flush(std::chrono::seconds(30));
+    caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown);
+  }
+
+  void send(const std::string& topic, std::optional<std::string> key, std::optional<std::string> value,
+            headers_t headers, std::optional<int64_t> timestamp, delivery_callback on_delivery) override {
+    bool wake = false;
+    {
+      std::unique_lock<std::mutex> lock(queue_->mtx);
+      // Back-pressure: block while too many records are unacknowledged.
+      queue_->changed.wait(lock, [&] { return queue_->unacknowledged < options_.max_buffered_records; });
+      queue_->records.push_back(queued_record{topic, std::move(key), std::move(value), std::move(headers),
+                                              timestamp.value_or(storage::system_now_ms()), std::move(on_delivery)});
+      ++queue_->unacknowledged;
+      if (!queue_->wake_sent) {
+        queue_->wake_sent = true;
+        wake = true;
+      }
+    }
+    if (wake) caf::anon_send(actor_, wake_atom::value);
+  }
+
+  status flush(std::chrono::milliseconds timeout) override {
+    caf::anon_send(actor_, flush_atom::value);
+    std::unique_lock<std::mutex> lock(queue_->mtx);
+    bool done = queue_->changed.wait_for(lock, timeout, [&] { return queue_->unacknowledged == 0; });
+    if (!done) {
+      return status{code(kafka_error::request_timed_out),
+                    std::to_string(queue_->unacknowledged) + " records still unacknowledged after the flush timeout"};
+    }
+    return status::success();
+  }
+
+  uint64_t unacknowledged() const override {
+    std::lock_guard<std::mutex> guard(queue_->mtx);
+    return queue_->unacknowledged;
+  }
+
+ private:
+  std::shared_ptr<client_core> core_;
+  std::shared_ptr<shared_queue> queue_;
+  producer_options options_;
+  caf::actor actor_;
+};
+
+}  // namespace
+
+std::unique_ptr<producer> make_producer_impl(std::shared_ptr<client_core> core, const producer_options& opts) {
+  return std::make_unique<producer_impl>(std::move(core), opts);
+}
+
+}  // namespace fluxo::client

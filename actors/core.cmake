@@ -1,0 +1,32 @@
+# fluxo_actor_logic: the plain logic behind the actors (partition_state, producer_state,
+# topic_registry, partitioner), testable without an actor system.
+add_library(fluxo_actor_logic
+  kafka_error.cpp
+  partition_state.cpp
+  partitioner.cpp
+  producer_state.cpp
+  topic_registry.cpp
+)
+target_include_directories(fluxo_actor_logic PUBLIC ${PROJECT_SOURCE_DIR})
+target_link_libraries(fluxo_actor_logic PUBLIC fluxo_storage msgpackc-cxx PRIVATE nlohmann_json::nlohmann_json)
+fluxo_target_warnings(fluxo_actor_logic)
+
+# fluxo_actors: topics, partitions and the node as CAF actors.
+add_library(fluxo_actors
+  caf_setup.cpp
+  group_actor.cpp
+  node_actor.cpp
+  partition_actor.cpp
+  topic_actor.cpp
+)
+target_link_libraries(fluxo_actors PUBLIC fluxo_actor_logic fluxo_group CAF::core CAF::io)
+fluxo_target_warnings(fluxo_actors)
+
+# The native client: connection (remote or embedded broker), producer, consumer.
+add_library(fluxo_client
+  client/connection.cpp
+  client/consumer.cpp
+  client/producer.cpp
+)
+target_link_libraries(fluxo_client PUBLIC fluxo_actors)
+fluxo_target_warnings(fluxo_client)

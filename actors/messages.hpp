@@ -1,0 +1,168 @@
+// Messages of fluxo's actor interfaces (see actor_types.hpp for who sends what to whom).
+//
+// Wire schema: every struct here can cross a node boundary. Its fields are declared with
+// MSGPACK_DEFINE_MAP, so on the wire a message is a msgpack map keyed by field name: unknown
+// fields are ignored and missing ones keep their defaults, which lets adjacent versions talk
+// and lets non-C++ tools decode them. Inside one process the structs travel without encoding.
+// Record batches travel as opaque bytes (Kafka RecordBatch v2, possibly several back to back).
+//
+// Domain errors are Kafka error codes (kafka_error.hpp) inside replies, so the Kafka protocol
+// layer can forward them untouched; caf::error is reserved for transport failures (timeouts,
+// dead actors).
+//
+// This header does not include CAF.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <utility>
+#include <string>
+#include <vector>
+
+#ifndef MSGPACK_NO_BOOST
+#define MSGPACK_NO_BOOST
+#endif
+#include <msgpack.hpp>
+
+namespace fluxo::actors {
+
+// Per-topic settings; names follow Kafka's topic configs (see to/from_config_map in
+// topic_config.hpp).
+struct topic_config {
+  int32_t partitions = 1;
+  int16_t replication_factor = 1;
+  std::string cleanup_policy = "delete";        // delete | compact
+  std::string timestamp_type = "CreateTime";    // CreateTime | LogAppendTime
+  int64_t retention_ms = 7LL * 24 * 3600 * 1000;
+  int64_t retention_bytes = -1;
+  int64_t segment_bytes = 1LL << 30;
+  int64_t segment_ms = 7LL * 24 * 3600 * 1000;
+  int64_t delete_retention_ms = 24LL * 3600 * 1000;
+  int32_t max_message_bytes = 1048588;          // Kafka's default message.max.bytes
+  int64_t flush_messages = 0;                   // 0 = left to the OS
+  int64_t flush_ms = 0;
+  bool operator==(const topic_config&) const = default;
+  MSGPACK_DEFINE_MAP(partitions, replication_factor, cleanup_policy, timestamp_type, retention_ms,
+                     retention_bytes, segment_bytes, segment_ms, delete_retention_ms,
+                     max_message_bytes, flush_messages, flush_ms)
+};
+
+struct create_topic_request {
+  std::string name;
+  topic_config config;
+  bool validate_only = false;
+  MSGPACK_DEFINE_MAP(name, config, validate_only)
+};
+
+// Outcome of an admin request about one topic.
+struct topic_reply {
+  std::string name;
+  int16_t error_code = 0;
+  std::string error_message;
+  MSGPACK_DEFINE_MAP(name, error_code, error_message)
+};
+
+struct partition_info {
+  int32_t partition = 0;
+  int32_t leader_node = 0;
+  int32_t leader_epoch = 0;
+  int64_t log_start_offset = 0;
+  int64_t high_watermark = 0;
+  int64_t size_bytes = 0;
+  int32_t segments = 0;
+  MSGPACK_DEFINE_MAP(partition, leader_node, leader_epoch, log_start_offset, high_watermark,
+                     size_bytes, segments)
+};
+
+struct topic_info {
+  std::string name;
+  int16_t error_code = 0;
+  bool internal = false;
+  topic_config config;
+  std::vector<partition_info> partitions;
+  MSGPACK_DEFINE_MAP(name, error_code, internal, config, partitions)
+};
+
+struct node_info {
+  int32_t node_id = 0;
+  std::string host;
+  int32_t port = 0;
+  MSGPACK_DEFINE_MAP(node_id, host, port)
+};
+
+// produce: acks 0 = none, 1 = leader (in the log), -1 = all (fsynced; one replica today).
+struct produce_request {
+  std::vector<char> batches;
+  int8_t acks = 1;
+  MSGPACK_DEFINE_MAP(batches, acks)
+};
+
+struct produce_reply {
+  int16_t error_code = 0;
+  std::string error_message;
+  int64_t base_offset = -1;
+  int64_t last_offset = -1;
+  int64_t log_append_time = -1;
+  int64_t log_start_offset = 0;
+  MSGPACK_DEFINE_MAP(error_code, error_message, base_offset, last_offset, log_append_time,
+                     log_start_offset)
+};
+
+struct fetch_request {
+  int64_t offset = 0;
+  int32_t max_bytes = 1 << 20;
+  int32_t max_wait_ms = 500;
+  int32_t min_bytes = 1;
+  MSGPACK_DEFINE_MAP(offset, max_bytes, max_wait_ms, min_bytes)
+};
+
+struct fetch_reply {
+  int16_t error_code = 0;
+  std::vector<char> records;  // whole batches
+  int64_t high_watermark = 0;
+  int64_t last_stable_offset = 0;
+  int64_t log_start_offset = 0;
+  int64_t next_offset = 0;    // where the next fetch should start
+  MSGPACK_DEFINE_MAP(error_code, records, high_watermark, last_stable_offset, log_start_offset,
+                     next_offset)
+};
+
+// list_offsets: timestamp -1 = latest (LEO), -2 = earliest (log start), else first offset whose
+// timestamp is >= it (offset -1 if none).
+struct list_offsets_request {
+  int64_t timestamp = -1;
+  MSGPACK_DEFINE_MAP(timestamp)
+};
+
+struct list_offsets_reply {
+  int16_t error_code = 0;
+  int64_t offset = -1;
+  int64_t timestamp = -1;
+  MSGPACK_DEFINE_MAP(error_code, offset, timestamp)
+};
+
+struct producer_id_reply {
+  int16_t error_code = 0;
+  int64_t producer_id = -1;
+  int16_t producer_epoch = 0;
+  MSGPACK_DEFINE_MAP(error_code, producer_id, producer_epoch)
+};
+
+// Partition count per topic, pushed by the node to group coordinators (server-side assignment).
+struct topic_counts {
+  std::map<std::string, int32_t> counts;
+  MSGPACK_DEFINE_MAP(counts)
+};
+
+// One record for a topic actor to route (the simple way for an actor to publish an event).
+struct record_send {
+  std::optional<std::string> key;
+  std::optional<std::string> value;
+  std::vector<std::pair<std::string, std::string>> headers;
+  int64_t timestamp = -1;  // -1 = now
+  int8_t acks = 1;
+  MSGPACK_DEFINE_MAP(key, value, headers, timestamp, acks)
+};
+
+}  // namespace fluxo::actors

@@ -1,0 +1,96 @@
+// `fluxo broker`: one CAF node serving topics from a data directory.
+//
+// Start-up: load topics, publish the node actor on --node-addr, print
+//   "fluxo broker ready: node <id> at <host>:<port> data <dir>"
+// Shutdown on SIGINT/SIGTERM: stop accepting, finish in-flight appends, flush, write
+// clean-shutdown markers, exit 0. A second signal exits at once (code 130).
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <fstream>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+#include "actors/topic_actor.hpp"
+#include "runtime/broker_options.hpp"
+#include "actors/caf_setup.hpp"
+#include "runtime/subcommands.hpp"
+
+namespace fluxo::cli {
+namespace {
+
+std::atomic<int> signals_seen{0};
+
+int run_broker(runtime::broker_options opts) {
+  spdlog::set_level(spdlog::level::from_str(opts.log_level));
+  spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
+  std::string host;
+  uint16_t port = 0;
+  if (!runtime::split_host_port(opts.node_addr, host, port)) {
+    spdlog::error("--node-addr must be host:port, got '{}'", opts.node_addr);
+    return 2;
+  }
+  // Signals are taken by a dedicated thread: block them before CAF starts its threads.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::thread([set] {
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&set, &sig) != 0) continue;
+      if (signals_seen.fetch_add(1) >= 1) {
+        spdlog::warn("second signal: exiting now");
+        std::_Exit(130);
+      }
+      spdlog::info("signal {}: shutting down (send it again to exit at once)", sig);
+      signals_seen.notify_all();
+    }
+  }).detach();
+
+  caf::actor_system_config cfg;
+  actors::configure_caf(cfg, {opts.scheduler_threads, opts.heartbeat_ms, opts.connection_timeout_ms});
+  caf::actor_system sys{cfg};
+  opts.node.host = host;
+  auto node = actors::spawn_node(sys, opts.node);
+  if (!node) {
+    spdlog::error("cannot start: {}", sys.render(node.error()));
+    return 1;
+  }
+  auto bound = sys.middleman().publish(*node, port, host.c_str(), true);
+  if (!bound) {
+    spdlog::error("cannot listen on {}: {}", opts.node_addr, sys.render(bound.error()));
+    caf::anon_send_exit(*node, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  opts.node.port = *bound;
+  std::string addr = host + ":" + std::to_string(*bound);
+  if (!opts.ready_file.empty()) {
+    std::ofstream(opts.ready_file + ".tmp") << addr << "\n";
+    std::rename((opts.ready_file + ".tmp").c_str(), opts.ready_file.c_str());
+  }
+  spdlog::info("fluxo broker ready: node {} at {} data {}", opts.node.node_id, addr, opts.node.data_dir);
+
+  signals_seen.wait(0);
+  sys.middleman().unpublish(*node, *bound);
+  caf::scoped_actor self{sys};
+  bool clean = false;
+  self->request(*node, std::chrono::seconds(60), actors::close_atom::value)
+      .receive([&](bool ok) { clean = ok; },
+               [&](caf::error& err) { spdlog::error("shutdown: {}", sys.render(err)); });
+  spdlog::info("fluxo broker stopped {}", clean ? "cleanly" : "with errors (see above)");
+  return clean ? 0 : 1;
+}
+
+}  // namespace
+
+void add_broker(CLI::App& parent) {
+  auto opts = std::make_shared<runtime::broker_options>();
+  auto* cmd = parent.add_subcommand("broker", "Run a broker node");
+  runtime::add_broker_options(*cmd, *opts);
+  cmd->callback([opts] { set_exit_code(run_broker(*opts)); });
+}
+
+}  // namespace fluxo::cli

@@ -1,0 +1,38 @@
+#include "runtime/broker_options.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace fluxo::runtime {
+
+void add_broker_options(CLI::App& cmd, broker_options& o) {
+  cmd.set_config("--config", "", "TOML file with any of these options (flags override it)");
+  cmd.add_option("--data-dir", o.node.data_dir, "Where partition logs and metadata live")->capture_default_str();
+  cmd.add_option("--node-addr", o.node_addr, "CAF node address host:port (port 0 = any free port)")->capture_default_str();
+  cmd.add_option("--node-id", o.node.node_id, "Id of this node (unique in a cluster)")->capture_default_str();
+  cmd.add_option("--auto-create-topics", o.node.auto_create_topics, "Create unknown topics on first use")->capture_default_str();
+  cmd.add_option("--default-partitions", o.node.default_topic.partitions, "Partitions of auto-created topics")->capture_default_str();
+  cmd.add_option("--default-retention-ms", o.node.default_topic.retention_ms, "retention.ms of new topics (-1 = forever)")->capture_default_str();
+  cmd.add_option("--default-segment-bytes", o.node.default_topic.segment_bytes, "segment.bytes of new topics")->capture_default_str();
+  cmd.add_option("--housekeeping-ms", o.node.tick_ms, "Period of retention / roll / timed-flush checks")->capture_default_str();
+  cmd.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")->capture_default_str();
+  cmd.add_option("--ready-file", o.ready_file, "Write the bound node address here once serving (for scripts)");
+  cmd.add_option("--scheduler-threads", o.scheduler_threads, "CAF scheduler threads")->capture_default_str();
+  cmd.add_option("--heartbeat-ms", o.heartbeat_ms, "CAF middleman heartbeat interval")->capture_default_str();
+  cmd.add_option("--connection-timeout-ms", o.connection_timeout_ms, "Drop a silent CAF peer after this long")->capture_default_str();
+}
+
+bool split_host_port(const std::string& addr, std::string& host, uint16_t& port) {
+  auto colon = addr.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  host = addr.substr(0, colon);
+  try {
+    auto p = std::stoul(addr.substr(colon + 1));
+    if (p > 65535) return false;
+    port = static_cast<uint16_t>(p);
+  } catch (...) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace fluxo::runtime

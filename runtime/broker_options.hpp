@@ -1,0 +1,32 @@
+// Options of `fluxo broker`, each declared once (name, default, doc) in add_broker_options().
+// They can be given as flags or in a TOML file passed with --config (flags win); `fluxo broker
+// --help` lists them all.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "actors/topic_actor.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace fluxo::runtime {
+
+struct broker_options {
+  actors::node_options node;
+  std::string node_addr = "127.0.0.1:4242";  // CAF node address (host:port; port 0 = any free)
+  std::string log_level = "info";
+  std::string ready_file;                     // if set, written with the bound address when ready
+  int32_t scheduler_threads = 2;
+  int64_t heartbeat_ms = 1000;                // middleman heartbeats, to detect stopped peers
+  int64_t connection_timeout_ms = 10000;
+};
+
+void add_broker_options(CLI::App& cmd, broker_options& opts);
+
+// Splits "host:port"; returns false when malformed.
+bool split_host_port(const std::string& addr, std::string& host, uint16_t& port);
+
+}  // namespace fluxo::runtime
