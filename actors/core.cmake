@@ -24,6 +24,7 @@ fluxo_target_warnings(fluxo_actors)
 
 # The native client: connection (remote or embedded broker), producer, consumer.
 add_library(fluxo_client
+  client/actor_api.cpp
   client/connection.cpp
   client/consumer.cpp
   client/producer.cpp

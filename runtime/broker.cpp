@@ -22,6 +22,16 @@ namespace {
 
 std::atomic<int> signals_seen{0};
 
+// Flushes and closes every topic, then stops the node actor (the actor system waits for all).
+bool close_node(caf::actor_system& sys, const actors::node_actor& node) {
+  caf::scoped_actor self{sys};
+  bool clean = false;
+  self->request(node, std::chrono::seconds(60), actors::close_atom::value)
+      .receive([&](bool ok) { clean = ok; },
+               [&](caf::error& err) { spdlog::error("shutdown: {}", sys.render(err)); });
+  return clean;
+}
+
 int run_broker(runtime::broker_options opts) {
   spdlog::set_level(spdlog::level::from_str(opts.log_level));
   spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
@@ -59,10 +69,23 @@ int run_broker(runtime::broker_options opts) {
     spdlog::error("cannot start: {}", sys.render(node.error()));
     return 1;
   }
-  auto bound = sys.middleman().publish(*node, port, host.c_str(), true);
+  // Wait for the node to finish loading (topics, groups) before announcing readiness.
+  {
+    caf::scoped_actor self{sys};
+    bool loaded = false;
+    self->request(*node, std::chrono::seconds(300), actors::node_atom::value)
+        .receive([&](const actors::node_info&) { loaded = true; },
+                 [&](caf::error& err) { spdlog::error("node did not start: {}", sys.render(err)); });
+    if (!loaded) {
+      close_node(sys, *node);
+      return 1;
+    }
+  }
+  // No address reuse: a second broker on the same address must fail, not share the port.
+  auto bound = sys.middleman().publish(*node, port, host.c_str(), false);
   if (!bound) {
-    spdlog::error("cannot listen on {}: {}", opts.node_addr, sys.render(bound.error()));
-    caf::anon_send_exit(*node, caf::exit_reason::user_shutdown);
+    spdlog::error("cannot listen on {}: {} (is another broker using it?)", opts.node_addr, sys.render(bound.error()));
+    close_node(sys, *node);
     return 1;
   }
   opts.node.port = *bound;
@@ -75,11 +98,7 @@ int run_broker(runtime::broker_options opts) {
 
   signals_seen.wait(0);
   sys.middleman().unpublish(*node, *bound);
-  caf::scoped_actor self{sys};
-  bool clean = false;
-  self->request(*node, std::chrono::seconds(60), actors::close_atom::value)
-      .receive([&](bool ok) { clean = ok; },
-               [&](caf::error& err) { spdlog::error("shutdown: {}", sys.render(err)); });
+  bool clean = close_node(sys, *node);
   spdlog::info("fluxo broker stopped {}", clean ? "cleanly" : "with errors (see above)");
   return clean ? 0 : 1;
 }

@@ -5,7 +5,8 @@
 namespace fluxo::runtime {
 
 void add_broker_options(CLI::App& cmd, broker_options& o) {
-  cmd.set_config("--config", "", "TOML file with any of these options (flags override it)");
+  cmd.footer("Every option can also be set in a TOML file given with --config FILE, in its [broker]\n"
+             "section (e.g. data-dir = \"/var/lib/fluxo\"); flags on the command line win.");
   cmd.add_option("--data-dir", o.node.data_dir, "Where partition logs and metadata live")->capture_default_str();
   cmd.add_option("--node-addr", o.node_addr, "CAF node address host:port (port 0 = any free port)")->capture_default_str();
   cmd.add_option("--node-id", o.node.node_id, "Id of this node (unique in a cluster)")->capture_default_str();

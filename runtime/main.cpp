@@ -10,6 +10,10 @@ int main(int argc, char** argv) {
   CLI::App app{"fluxo: an event streaming broker and actor runtime"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "fluxo 0.1.0");
+  // --config FILE: a TOML file whose [broker] section sets any `fluxo broker` option (flags
+  // given on the command line win). Accepted before or after the subcommand name.
+  app.set_config("--config", "", "TOML file with options, e.g. [broker] data-dir = \"/var/lib/fluxo\"");
+  app.fallthrough();
 
   fluxo::cli::add_broker(app);
 

@@ -339,6 +339,7 @@ flush_job partition_log::prepare_flush() {
   job.dir_ = dir_;
   job.target_ = log_end_offset();
   job.records_ = unflushed_records_;
+  job.truncations_ = truncations_;
   for (auto base : dirty_sealed_) {
     auto it = segments_.find(base);
     if (it == segments_.end()) continue;
@@ -362,7 +363,11 @@ result<void> partition_log::complete_flush(const flush_job& job, result<void> ou
     return outcome;
   }
   fsyncs_ += job.paths_.size() + (job.sync_dir_ ? 1 : 0);
-  flushed_offset_ = std::max(flushed_offset_, std::min(job.target_, log_end_offset()));
+  // A truncation while the job ran may have replaced the offsets it covered with new,
+  // unsynced data: then the job proves nothing about the active segment.
+  if (job.truncations_ == truncations_) {
+    flushed_offset_ = std::max(flushed_offset_, std::min(job.target_, log_end_offset()));
+  }
   unflushed_records_ -= std::min(unflushed_records_, job.records_);
   if (unflushed_records_ > 0) first_unflushed_ms_ = now();
   // Persist the recovery point when it moved into a newer segment (cheap: once per roll),
@@ -519,6 +524,7 @@ result<void> partition_log::truncate_to(int64_t offset) {
   if (offset >= log_end_offset()) return success();
   if (offset <= log_start_) return truncate_fully(offset);
   ++generation_;
+  ++truncations_;
   auto it = segments_.upper_bound(offset);
   std::vector<int64_t> doomed;
   for (auto j = it; j != segments_.end(); ++j) doomed.push_back(j->first);
@@ -541,6 +547,7 @@ result<void> partition_log::truncate_to(int64_t offset) {
 
 result<void> partition_log::truncate_fully(int64_t offset) {
   if (closed_) return error{errc::closed, "log " + dir_ + " is closed", 0};
+  ++truncations_;
   // Create the new active segment before deleting anything: a failure (no space, no file
   // descriptors) then leaves the log as it was, never without an active segment. A segment
   // already based at `offset` is emptied by the create and replaced.

@@ -85,6 +85,7 @@ class flush_job {
   bool sync_dir_ = false;
   int64_t target_ = 0;
   uint64_t records_ = 0;
+  uint64_t truncations_ = 0;  // log's truncation count when prepared
   std::vector<int64_t> dirty_sealed_;
 };
 
@@ -179,6 +180,7 @@ class partition_log {
   bool dir_dirty_ = false;
   uint64_t fsyncs_ = 0;
   uint64_t generation_ = 0;  // bumped when existing segments change (truncate, retention, swap)
+  uint64_t truncations_ = 0;  // bumped by truncate_to / truncate_fully
   bool closed_ = false;
   bool recovered_cleanly_ = false;
   std::size_t scanned_segments_ = 0;

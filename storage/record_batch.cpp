@@ -118,6 +118,9 @@ result<void> for_each_record(std::span<const char> batch,
   auto parsed = parse_batch_header(batch);
   if (!parsed) return std::move(parsed).take_error();
   const auto h = *parsed;
+  if (h.batch_length < static_cast<int32_t>(batch_header_size - batch_log_overhead)) {
+    return invalid("batchLength " + std::to_string(h.batch_length) + " is below the header size");
+  }
   if (h.size_bytes() > batch.size()) return invalid("batch is truncated");
   auto section = batch.subspan(batch_header_size, h.size_bytes() - batch_header_size);
   std::vector<char> decompressed;

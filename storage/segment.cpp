@@ -219,8 +219,11 @@ result<segment_read> segment::read(int64_t offset, std::size_t max_bytes) {
     auto h = parse_batch_header(rest);
     if (!h || h->size_bytes() > rest.size()) break;  // partial batch at the end of the read
     auto valid = validate_batch(rest);
-    if (!valid || h->base_offset <= prev_last || h->base_offset < base_) {
-      std::string why = valid ? "offsets go backwards" : valid.err().message;
+    // baseOffset is outside the CRC: check it against what the segment holds.
+    bool offsets_ok = h->base_offset > prev_last && h->base_offset >= base_ &&
+                      (!metadata_known_ || h->last_offset() < next_offset_);
+    if (!valid || !offsets_ok) {
+      std::string why = valid ? "offsets out of place (damaged baseOffset?)" : valid.err().message;
       logger().error("CORRUPTION in {} at position {} (offset {}): {}; not serving it", log_path(),
                  *start + keep, prev_last + 1, why);
       if (keep == 0) {

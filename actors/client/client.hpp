@@ -28,6 +28,7 @@
 
 namespace fluxo::client {
 
+struct client_core;  // internals (actor system, broker handle); see actor_api.hpp
 using actors::topic_config;
 using actors::topic_info;
 using headers_t = std::vector<std::pair<std::string, std::string>>;
@@ -175,6 +176,8 @@ class connection {
 
   virtual std::unique_ptr<producer> make_producer(const producer_options& options = {}) = 0;
   virtual std::unique_ptr<consumer> make_consumer(const consumer_options& options = {}) = 0;
+
+  virtual std::shared_ptr<client_core> core() const = 0;
 };
 
 }  // namespace fluxo::client

@@ -98,6 +98,7 @@ class connection_impl final : public connection {
   std::unique_ptr<consumer> make_consumer(const consumer_options& options) override {
     return make_consumer_impl(core_, options);
   }
+  std::shared_ptr<client_core> core() const override { return core_; }
 
  private:
   std::shared_ptr<client_core> core_;

@@ -1,0 +1,126 @@
+// The `fluxo` executable as users run it: help, config files, exit codes, inspect, bench.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "storage/partition_log.hpp"
+#include "tests/utils/process.hpp"
+
+using fluxo::test::child_process;
+using fluxo::test::read_text;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct cli : ::testing::Test {
+  std::filesystem::path dir;
+  void SetUp() override {
+    dir = std::filesystem::temp_directory_path() / ("fluxo-cli-" + std::to_string(::getpid()) + "-" +
+                                                    ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir); }
+  // Runs fluxo with args to completion; returns (exit code, output).
+  std::pair<int, std::string> run(const std::vector<std::string>& args) {
+    auto out = (dir / "out.txt").string();
+    std::filesystem::remove(out);
+    child_process p(FLUXO_BIN, args, out);
+    auto code = p.wait(120s);
+    return {code.value_or(-1), read_text(out)};
+  }
+  void write(const std::string& name, const std::string& text) { std::ofstream(dir / name) << text; }
+};
+
+}  // namespace
+
+TEST_F(cli, BrokerHelpListsEveryOption) {
+  auto [code, out] = run({"broker", "--help"});
+  EXPECT_EQ(code, 0);
+  for (const char* opt : {"--data-dir", "--node-addr", "--node-id", "--auto-create-topics", "--log-level", "--config"}) {
+    EXPECT_NE(out.find(opt), std::string::npos) << opt;
+  }
+}
+
+TEST_F(cli, UnknownSubcommandIsAUsageError) {
+  auto [code, out] = run({"frobnicate"});
+  EXPECT_NE(code, 0);
+  EXPECT_FALSE(out.empty());
+}
+
+TEST_F(cli, BrokerTakesOptionsFromATomlFileAndFlagsWin) {
+  auto data_file = (dir / "from-file").string();
+  auto data_flag = (dir / "from-flag").string();
+  auto ready = (dir / "ready").string();
+  write("fluxo.toml", "[broker]\ndata-dir = \"" + data_file + "\"\nnode-addr = \"127.0.0.1:0\"\nready-file = \"" +
+                          ready + "\"\nlog-level = \"warn\"\n");
+  {
+    child_process b(FLUXO_BIN, {"broker", "--config", (dir / "fluxo.toml").string()}, (dir / "b1.log").string());
+    ASSERT_FALSE(fluxo::test::wait_for_file(ready, 20s).empty()) << read_text((dir / "b1.log").string());
+    EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(data_file) / "topics.json"));
+    b.signal(SIGTERM);
+    EXPECT_EQ(b.wait(30s), std::optional<int>(0));
+  }
+  std::filesystem::remove(ready);
+  child_process b(FLUXO_BIN, {"broker", "--config", (dir / "fluxo.toml").string(), "--data-dir", data_flag},
+                  (dir / "b2.log").string());
+  ASSERT_FALSE(fluxo::test::wait_for_file(ready, 20s).empty()) << read_text((dir / "b2.log").string());
+  EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(data_flag) / "topics.json"));
+  b.signal(SIGTERM);
+  EXPECT_EQ(b.wait(30s), std::optional<int>(0));
+}
+
+TEST_F(cli, BrokerRefusesAnAddressInUse) {
+  auto ready = (dir / "ready").string();
+  child_process first(FLUXO_BIN, {"broker", "--data-dir", (dir / "a").string(), "--node-addr", "127.0.0.1:0", "--ready-file", ready},
+                      (dir / "a.log").string());
+  auto addr = fluxo::test::wait_for_file(ready, 20s);
+  ASSERT_FALSE(addr.empty());
+  auto [code, out] = run({"broker", "--data-dir", (dir / "b").string(), "--node-addr", addr});
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(out.find("cannot listen"), std::string::npos) << out;
+  first.signal(SIGTERM);
+  EXPECT_EQ(first.wait(30s), std::optional<int>(0));
+}
+
+TEST_F(cli, LogInspectShowsBatchesRecordsAndDamage) {
+  auto log_dir = (dir / "orders-0").string();
+  {
+    auto log = fluxo::storage::partition_log::open(log_dir, {});
+    ASSERT_TRUE(log.ok());
+    fluxo::storage::batch_builder b;
+    b.append(1633036800000, "123", "Hello, World!");
+    auto batch = *b.build();
+    ASSERT_TRUE((*log)->append(batch).ok());
+  }
+  auto [code, out] = run({"log", "inspect", log_dir});
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find("crc ok"), std::string::npos) << out;
+  auto [code2, out2] = run({"log", "inspect", "--records", log_dir});
+  EXPECT_EQ(code2, 0);
+  EXPECT_NE(out2.find(R"({"key": "123", "value": "Hello, World!", "timestamp": 1633036800000, "offset": 0})"), std::string::npos)
+      << out2;
+  // Flip a byte inside the record: inspect reports it and exits 1.
+  {
+    std::fstream f(dir / "orders-0" / "00000000000000000000.log", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(70);
+    f.put('X');
+  }
+  auto [code3, out3] = run({"log", "inspect", log_dir});
+  EXPECT_EQ(code3, 1);
+  EXPECT_NE(out3.find("BAD"), std::string::npos) << out3;
+  auto [code4, out4] = run({"log", "inspect", (dir / "missing").string()});
+  EXPECT_EQ(code4, 2);
+  EXPECT_NE(out4.find("not a directory"), std::string::npos);
+}
+
+TEST_F(cli, BenchStorageEndsWithAJsonLine) {
+  auto [code, out] = run({"bench", "storage", "--records", "20000", "--dir", (dir / "bench").string(), "--json"});
+  EXPECT_EQ(code, 0) << out;
+  auto last = out.substr(out.rfind('{'));
+  for (const char* key : {"append_records_per_s", "append_mb_per_s", "read_mb_per_s", "reopen_ms"}) {
+    EXPECT_NE(last.find(key), std::string::npos) << key;
+  }
+}
