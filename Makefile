@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_GEN  := -G Ninja
 
-.PHONY: all deps build test test-asan demo bench-storage clean
+.PHONY: all deps build test test-asan demo bench-storage bench-broker clean
 
 all: build
 
@@ -36,6 +36,9 @@ demo: build
 
 bench-storage: build
 	@scripts/bench-storage.sh $(BUILD)
+
+bench-broker: build
+	@scripts/bench-broker.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -13,8 +13,6 @@
 namespace fluxo::actors {
 namespace {
 
-int64_t now_ms() { return storage::system_now_ms(); }
-
 struct partition_actor_state {
   std::shared_ptr<partition_state> core;
   flusher_actor flusher;
@@ -31,10 +29,16 @@ struct partition_actor_state {
 
 using self_ptr = partition_actor::stateful_pointer<partition_actor_state>;
 
+// The actor clock (steady; a test clock under CAF's test coordinator): fetch deadlines and
+// flush intervals are relative, so they follow it and tests can drive time.
+int64_t now_ms(self_ptr self) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(self->clock().now().time_since_epoch()).count();
+}
+
 void answer_ready_fetches(self_ptr self) {
   auto& st = self->state;
   if (st.fetches.empty()) return;
-  for (auto token : st.core->take_ready_fetches(now_ms())) {
+  for (auto token : st.core->take_ready_fetches(now_ms(self))) {
     auto req = st.core->unpark(token);
     auto it = st.fetches.find(token);
     if (!req || it == st.fetches.end()) continue;
@@ -45,7 +49,7 @@ void answer_ready_fetches(self_ptr self) {
 
 void maybe_flush(self_ptr self) {
   auto& st = self->state;
-  if (auto job = st.core->start_flush_if_due(now_ms())) {
+  if (auto job = st.core->start_flush_if_due(now_ms(self))) {
     auto task = std::make_shared<flush_task>(flush_task{std::move(*job), storage::success()});
     self->send(st.flusher, flush_atom::value, task, partition_actor{self});
   }
@@ -80,7 +84,7 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
   return {
     [=](produce_atom, produce_request& req) -> caf::result<produce_reply> {
       auto& st = self->state;
-      auto out = st.core->append(req.batches, req.acks, now_ms());
+      auto out = st.core->append(req.batches, req.acks, now_ms(self));
       if (out.reply.error_code == 0) answer_ready_fetches(self);
       if (out.wait_for_flush && out.reply.error_code == 0) {
         auto token = st.next_token++;
@@ -97,7 +101,7 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
       auto& st = self->state;
       if (st.core->can_answer(req)) return st.core->read(req);
       auto token = st.next_token++;
-      st.core->park(token, req, now_ms());
+      st.core->park(token, req, now_ms(self));
       // Data may already satisfy min_bytes.
       auto promise = self->make_response_promise<fetch_reply>();
       st.fetches.emplace(token, promise);
@@ -152,7 +156,9 @@ struct flusher_state {
   static inline const char* name = "fluxo.flusher";
 };
 
-flusher_actor::behavior_type flusher_behavior(flusher_actor::stateful_pointer<flusher_state>) {
+// (The unused int works around CAF 0.17 dereferencing a null argument tuple when an actor is
+// spawned without arguments, which UBSan reports.)
+flusher_actor::behavior_type flusher_behavior(flusher_actor::stateful_pointer<flusher_state>, int) {
   return {
     [](flush_atom, std::shared_ptr<flush_task> task, partition_actor reply_to) {
       task->outcome = task->job.run();
@@ -164,7 +170,7 @@ flusher_actor::behavior_type flusher_behavior(flusher_actor::stateful_pointer<fl
 }  // namespace
 
 flusher_actor spawn_flusher(caf::actor_system& sys) {
-  return sys.spawn<caf::detached>(flusher_behavior);
+  return sys.spawn<caf::detached>(flusher_behavior, 0);
 }
 
 partition_actor spawn_partition(caf::actor_system& sys, std::shared_ptr<partition_state> core,

@@ -53,8 +53,9 @@ caf::actor_system& actor_system_of(connection& conn) { return *conn.core()->sys;
 caf::actor deliver_to_actor(connection& conn, std::unique_ptr<consumer> input, caf::actor subscriber,
                             std::size_t initial_credit) {
   auto shared_input = std::shared_ptr<consumer>(std::move(input));
-  return actor_system_of(conn).spawn([shared_input, subscriber, initial_credit](caf::stateful_actor<source_state>* self)
-                                         -> caf::behavior {
+  // The int argument only avoids CAF 0.17's null argument tuple for argument-less spawns.
+  return actor_system_of(conn).spawn([shared_input, subscriber, initial_credit](caf::stateful_actor<source_state>* self,
+                                                                                int) -> caf::behavior {
     self->state.input = shared_input;
     self->state.subscriber = subscriber;
     self->state.credit = initial_credit;
@@ -72,7 +73,7 @@ caf::actor deliver_to_actor(connection& conn, std::unique_ptr<consumer> input, c
         drain(self);
       },
     };
-  });
+  }, 0);
 }
 
 }  // namespace fluxo::client

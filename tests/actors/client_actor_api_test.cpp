@@ -30,7 +30,7 @@ TEST(actor_api, SubscriberNeverHoldsMoreThanItsCreditAndGetsEverything) {
     std::atomic<int> max_batch{0};
     std::atomic<bool> in_order{true};
     auto& sys = actor_system_of(*conn);
-    auto worker = sys.spawn([&](caf::event_based_actor* self) -> caf::behavior {
+    auto worker = sys.spawn([&](caf::event_based_actor* self, int) -> caf::behavior {
       return {
         [&, self](records_atom, const std::vector<consumed_record>& records) {
           max_batch = std::max<int>(max_batch, static_cast<int>(records.size()));
@@ -42,7 +42,7 @@ TEST(actor_api, SubscriberNeverHoldsMoreThanItsCreditAndGetsEverything) {
           self->send(caf::actor_cast<caf::actor>(self->current_sender()), credit_atom::value, records.size());
         },
       };
-    });
+    }, 0);
     auto source = deliver_to_actor(*conn, std::move(c), worker, 50);
     for (int i = 0; i < 500 && received < 1000; ++i) std::this_thread::sleep_for(10ms);
     EXPECT_EQ(received.load(), 1000);

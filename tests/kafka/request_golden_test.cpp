@@ -172,7 +172,8 @@ TEST(KafkaGolden, MetadataTopicsNullEmptyAndV0) {
 // ---- Produce --------------------------------------------------------------------------------
 
 TEST(KafkaGolden, ProduceV3OneTopicOnePartition) {
-  const std::string batch = "\x00\x00\x00\x00\x00\x00\x00\x00RECORDS";  // opaque here
+  // Opaque to the codec: base offset 0 then arbitrary bytes (embedded NULs on purpose).
+  const std::string batch("\x00\x00\x00\x00\x00\x00\x00\x00RECORDS", 15);
   std::vector<char> in = bytes_builder{}
                              .null_str()     // transactional_id
                              .i16(-1)        // acks = all
@@ -193,6 +194,8 @@ TEST(KafkaGolden, ProduceV3OneTopicOnePartition) {
   EXPECT_EQ(m->topics[0].name, "t");
   ASSERT_EQ(m->topics[0].partitions.size(), 1u);
   EXPECT_EQ(m->topics[0].partitions[0].index, 0);
+  ASSERT_TRUE(m->topics[0].partitions[0].records);
+  EXPECT_EQ(m->topics[0].partitions[0].records->size(), 15u);
   EXPECT_EQ(m->topics[0].partitions[0].records, std::vector<char>(batch.begin(), batch.end()));
   EXPECT_TRUE(same_bytes(encoded(encode_produce_request, 3, *m), in));
 }

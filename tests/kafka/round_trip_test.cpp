@@ -4,8 +4,9 @@
 //   - every proper prefix fails to decode, cleanly (exact-size heap copies, so ASan would
 //     catch an overread);
 //   - byte mutations never crash the decoder.
-// The sample builders restate, per version, which fields exist: a layout that drops or adds a
-// field for some version makes the decoded struct differ from the sample.
+// The sample builders restate, per version, which fields exist: a layout that drops a field
+// makes the decoded struct differ from the sample, and one that writes a field in a version
+// without it makes the "noisy" sample (all fields set) encode differently from the clean one.
 #include <gtest/gtest.h>
 
 #include <cstring>
