@@ -14,6 +14,7 @@
 
 #include "actors/topic_actor.hpp"
 #include "runtime/broker_options.hpp"
+#include "runtime/kafka_listener.hpp"
 #include "actors/caf_setup.hpp"
 #include "runtime/subcommands.hpp"
 
@@ -90,14 +91,46 @@ int run_broker(runtime::broker_options opts) {
   }
   opts.node.port = *bound;
   std::string addr = host + ":" + std::to_string(*bound);
+  std::string kafka_addr = "none";
+  caf::actor kafka_listener;
+  if (opts.kafka_addr != "none") {
+    runtime::kafka_listener_options ko;
+    if (!runtime::split_host_port(opts.kafka_addr, ko.host, ko.port)) {
+      spdlog::error("--kafka-addr must be host:port or none, got '{}'", opts.kafka_addr);
+      close_node(sys, *node);
+      return 2;
+    }
+    if (!opts.advertised_kafka_addr.empty()) {
+      uint16_t adv_port = 0;
+      if (!runtime::split_host_port(opts.advertised_kafka_addr, ko.advertised_host, adv_port)) {
+        spdlog::error("--advertised-kafka-addr must be host:port, got '{}'", opts.advertised_kafka_addr);
+        close_node(sys, *node);
+        return 2;
+      }
+      ko.advertised_port = adv_port;
+    }
+    ko.node_id = opts.node.node_id;
+    ko.max_request_bytes = static_cast<std::size_t>(opts.max_request_bytes);
+    auto kport = runtime::start_kafka_listener(sys, *node, ko, &kafka_listener);
+    if (!kport) {
+      spdlog::error("cannot listen for Kafka clients on {}: {} (is another broker using it?)", opts.kafka_addr,
+                    sys.render(kport.error()));
+      close_node(sys, *node);
+      return 1;
+    }
+    kafka_addr = ko.host + ":" + std::to_string(*kport);
+  }
   if (!opts.ready_file.empty()) {
-    std::ofstream(opts.ready_file + ".tmp") << addr << "\n";
+    // Line 1: the CAF node address; line 2: the Kafka address (or "none").
+    std::ofstream(opts.ready_file + ".tmp") << addr << "\n" << kafka_addr << "\n";
     std::rename((opts.ready_file + ".tmp").c_str(), opts.ready_file.c_str());
   }
-  spdlog::info("fluxo broker ready: node {} at {} data {}", opts.node.node_id, addr, opts.node.data_dir);
+  spdlog::info("fluxo broker ready: node {} at {}, kafka at {}, data {}", opts.node.node_id, addr, kafka_addr,
+               opts.node.data_dir);
 
   signals_seen.wait(0);
   sys.middleman().unpublish(*node, *bound);
+  if (kafka_listener) caf::anon_send_exit(kafka_listener, caf::exit_reason::user_shutdown);
   bool clean = close_node(sys, *node);
   spdlog::info("fluxo broker stopped {}", clean ? "cleanly" : "with errors (see above)");
   return clean ? 0 : 1;

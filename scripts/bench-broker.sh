@@ -20,11 +20,11 @@ if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/nu
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null
 fi
 
-"$bin" broker --data-dir "$dir/data" --node-addr 127.0.0.1:0 --ready-file "$dir/ready" --log-level warn \
+"$bin" broker --data-dir "$dir/data" --node-addr 127.0.0.1:0 --kafka-addr 127.0.0.1:0 --ready-file "$dir/ready" --log-level warn \
   > "$dir/broker.log" 2>&1 &
 broker=$!
 for _ in $(seq 100); do [[ -s "$dir/ready" ]] && break; sleep 0.1; done
-addr=$(cat "$dir/ready")
+addr=$(head -n 1 "$dir/ready")
 
 prod=(); prod_all=(); cons=(); p50=(); p99=(); p999=(); rss=()
 for i in $(seq "$runs"); do

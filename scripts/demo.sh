@@ -39,13 +39,13 @@ echo "OK: every acknowledged record (up to offset $last_ack) survived the kill; 
 echo
 echo "== 5. A broker node and a client in another process"
 ready="$dir/broker.ready"
-"$bin/fluxo" broker --data-dir "$dir/broker-data" --node-addr 127.0.0.1:0 --ready-file "$ready" \
+"$bin/fluxo" broker --data-dir "$dir/broker-data" --node-addr 127.0.0.1:0 --kafka-addr 127.0.0.1:0 --ready-file "$ready" \
   --log-level warn > "$dir/broker.log" 2>&1 &
 broker=$!
 stop_broker() { kill -TERM "$broker" 2>/dev/null || true; wait "$broker" 2>/dev/null || true; }
 trap 'stop_broker; rm -rf "$dir"' EXIT
 for _ in $(seq 100); do [[ -s "$ready" ]] && break; sleep 0.1; done
-addr=$(cat "$ready")
+addr=$(head -n 1 "$ready")
 echo "   broker listening on $addr (CAF node); running samples/quickstart against it"
 "$bin/quickstart" --broker "$addr" --count 10000 | sed 's/^/   /'
 { "$bin/fluxo" log inspect "$dir/broker-data/greetings-0" | head -n 3 | sed "s/^/   /"; } || true

@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev libzstd-dev liblz4-dev libsnappy-dev
   libcli11-dev nlohmann-json3-dev
+  kcat librdkafka-dev python3-confluent-kafka
 )
 
 missing=()

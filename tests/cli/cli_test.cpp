@@ -57,14 +57,14 @@ TEST_F(cli, BrokerTakesOptionsFromATomlFileAndFlagsWin) {
   write("fluxo.toml", "[broker]\ndata-dir = \"" + data_file + "\"\nnode-addr = \"127.0.0.1:0\"\nready-file = \"" +
                           ready + "\"\nlog-level = \"warn\"\n");
   {
-    child_process b(FLUXO_BIN, {"broker", "--config", (dir / "fluxo.toml").string()}, (dir / "b1.log").string());
+    child_process b(FLUXO_BIN, {"broker", "--config", (dir / "fluxo.toml").string(), "--kafka-addr", "127.0.0.1:0"}, (dir / "b1.log").string());
     ASSERT_FALSE(fluxo::test::wait_for_file(ready, 20s).empty()) << read_text((dir / "b1.log").string());
     EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(data_file) / "topics.json"));
     b.signal(SIGTERM);
     EXPECT_EQ(b.wait(30s), std::optional<int>(0));
   }
   std::filesystem::remove(ready);
-  child_process b(FLUXO_BIN, {"broker", "--config", (dir / "fluxo.toml").string(), "--data-dir", data_flag},
+  child_process b(FLUXO_BIN, {"broker", "--config", (dir / "fluxo.toml").string(), "--data-dir", data_flag, "--kafka-addr", "127.0.0.1:0"},
                   (dir / "b2.log").string());
   ASSERT_FALSE(fluxo::test::wait_for_file(ready, 20s).empty()) << read_text((dir / "b2.log").string());
   EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(data_flag) / "topics.json"));
@@ -74,11 +74,11 @@ TEST_F(cli, BrokerTakesOptionsFromATomlFileAndFlagsWin) {
 
 TEST_F(cli, BrokerRefusesAnAddressInUse) {
   auto ready = (dir / "ready").string();
-  child_process first(FLUXO_BIN, {"broker", "--data-dir", (dir / "a").string(), "--node-addr", "127.0.0.1:0", "--ready-file", ready},
+  child_process first(FLUXO_BIN, {"broker", "--data-dir", (dir / "a").string(), "--node-addr", "127.0.0.1:0", "--kafka-addr", "127.0.0.1:0", "--ready-file", ready},
                       (dir / "a.log").string());
   auto addr = fluxo::test::wait_for_file(ready, 20s);
   ASSERT_FALSE(addr.empty());
-  auto [code, out] = run({"broker", "--data-dir", (dir / "b").string(), "--node-addr", addr});
+  auto [code, out] = run({"broker", "--data-dir", (dir / "b").string(), "--node-addr", addr, "--kafka-addr", "127.0.0.1:0"});
   EXPECT_EQ(code, 1);
   EXPECT_NE(out.find("cannot listen"), std::string::npos) << out;
   first.signal(SIGTERM);

@@ -1,0 +1,213 @@
+// The Kafka listener: connections, framing, in-order responses, dispatch (see the header).
+#include "runtime/kafka_listener.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "runtime/kafka_session.hpp"
+
+namespace fluxo::runtime {
+namespace kafka_impl {
+namespace {
+
+using namespace fluxo::kafka;
+
+const std::map<int16_t, handler>& handlers() {
+  static const std::map<int16_t, handler> table{
+      {static_cast<int16_t>(api_key::metadata), handle_metadata},
+      {static_cast<int16_t>(api_key::produce), handle_produce},
+      {static_cast<int16_t>(api_key::fetch), handle_fetch},
+      {static_cast<int16_t>(api_key::list_offsets), handle_list_offsets},
+      {static_cast<int16_t>(api_key::init_producer_id), handle_init_producer_id},
+      {static_cast<int16_t>(api_key::find_coordinator), handle_find_coordinator},
+      {static_cast<int16_t>(api_key::join_group), handle_join_group},
+      {static_cast<int16_t>(api_key::sync_group), handle_sync_group},
+      {static_cast<int16_t>(api_key::heartbeat), handle_heartbeat},
+      {static_cast<int16_t>(api_key::leave_group), handle_leave_group},
+      {static_cast<int16_t>(api_key::offset_commit), handle_offset_commit},
+      {static_cast<int16_t>(api_key::offset_fetch), handle_offset_fetch},
+      {static_cast<int16_t>(api_key::describe_groups), handle_describe_groups},
+      {static_cast<int16_t>(api_key::list_groups), handle_list_groups},
+      {static_cast<int16_t>(api_key::delete_groups), handle_delete_groups},
+      {static_cast<int16_t>(api_key::create_topics), handle_create_topics},
+      {static_cast<int16_t>(api_key::delete_topics), handle_delete_topics},
+      {static_cast<int16_t>(api_key::create_partitions), handle_create_partitions},
+      {static_cast<int16_t>(api_key::describe_configs), handle_describe_configs},
+      {static_cast<int16_t>(api_key::alter_configs), handle_alter_configs},
+  };
+  return table;
+}
+
+// Writes every response that is ready, in order, stopping at the first one still pending.
+void flush_ready(self_ptr self, caf::io::connection_handle hdl) {
+  auto it = self->state.connections.find(hdl);
+  if (it == self->state.connections.end()) return;
+  auto& pending = it->second.pending;
+  bool wrote = false;
+  while (!pending.empty() && pending.front().ready) {
+    auto& buf = self->wr_buf(hdl);
+    buf.insert(buf.end(), pending.front().frame.begin(), pending.front().frame.end());
+    pending.pop_front();
+    wrote = true;
+  }
+  if (wrote) self->flush(hdl);
+}
+
+void close_connection(self_ptr self, caf::io::connection_handle hdl, const std::string& why) {
+  spdlog::warn("kafka: closing connection {}: {}", caf::to_string(hdl), why);
+  self->state.connections.erase(hdl);
+  self->close(hdl);
+}
+
+// A responder for the next response slot of the connection.
+responder make_responder(self_ptr self, caf::io::connection_handle hdl, int32_t correlation_id) {
+  auto& conn = self->state.connections.at(hdl);
+  auto seq = conn.next_seq++;
+  conn.pending.push_back(pending_response{seq, false, {}});
+  return [self, hdl, seq, correlation_id](std::vector<char> body) {
+    auto it = self->state.connections.find(hdl);
+    if (it == self->state.connections.end()) return;  // the client went away meanwhile
+    for (auto& p : it->second.pending) {
+      if (p.seq == seq && !p.ready) {
+        p.frame = make_response_frame(correlation_id, body);
+        p.ready = true;
+        break;
+      }
+    }
+    flush_ready(self, hdl);
+  };
+}
+
+// Kafka answers an unsupported version with error 35; the body is the error code alone (what
+// ApiVersions v0 starts with), which clients read as UNSUPPORTED_VERSION.
+std::vector<char> unsupported_version_body() {
+  std::vector<char> out;
+  writer w(out);
+  w.int16(35);
+  return out;
+}
+
+void handle_frame(self_ptr self, caf::io::connection_handle hdl, std::vector<char>& payload) {
+  reader r(payload);
+  auto header = decode_request_header(r);
+  if (!header) {
+    close_connection(self, hdl, "malformed request header: " + r.error());
+    return;
+  }
+  const auto& h = *header;
+  if (h.key == static_cast<int16_t>(api_key::api_versions)) {
+    auto reply = make_api_versions_reply(h.version);
+    make_responder(self, hdl, h.correlation_id)(encode_body(encode_api_versions_response, reply.version, reply.response));
+    return;
+  }
+  auto it = handlers().find(h.key);
+  if (it == handlers().end() || !is_supported(h.key, h.version)) {
+    spdlog::info("kafka: {} v{} from {} is not supported; answering UNSUPPORTED_VERSION", api_name(h.key), h.version,
+                 h.client_id.value_or("?"));
+    make_responder(self, hdl, h.correlation_id)(unsupported_version_body());
+    return;
+  }
+  // Produce with acks=0 gets no response at all: peek at acks before reserving a slot.
+  responder reply;
+  bool silent = false;
+  if (h.key == static_cast<int16_t>(api_key::produce)) {
+    reader peek(std::span<const char>(payload).subspan(r.position()));
+    auto req = decode_produce_request(peek, h.version);
+    silent = req && req->acks == 0;
+  }
+  reply = silent ? responder([](std::vector<char>) {}) : make_responder(self, hdl, h.correlation_id);
+  if (!it->second(self, h, r, reply)) {
+    close_connection(self, hdl, std::string("malformed ") + std::string(api_name(h.key)) + " v" +
+                                    std::to_string(h.version) + " request: " + r.error());
+  }
+}
+
+caf::behavior listener_behavior(self_ptr self, caf::io::doorman_ptr doorman, actors::node_actor node,
+                                kafka_listener_options options) {
+  self->state.node = std::move(node);
+  self->state.options = std::move(options);
+  self->state.port = doorman->port();
+  self->add_doorman(std::move(doorman));
+  return {
+    [=](const caf::io::new_connection_msg& msg) {
+      self->state.connections.emplace(msg.handle, connection_state(self->state.options.max_request_bytes));
+      self->configure_read(msg.handle, caf::io::receive_policy::at_most(64 * 1024));
+    },
+    [=](const caf::io::new_data_msg& msg) {
+      auto it = self->state.connections.find(msg.handle);
+      if (it == self->state.connections.end()) return;
+      it->second.frames.append(std::span<const char>(msg.buf.data(), msg.buf.size()));
+      while (auto frame = it->second.frames.next()) {
+        handle_frame(self, msg.handle, *frame);
+        it = self->state.connections.find(msg.handle);
+        if (it == self->state.connections.end()) return;  // closed while handling
+      }
+      if (it->second.frames.failed()) close_connection(self, msg.handle, it->second.frames.error());
+    },
+    [=](const caf::io::connection_closed_msg& msg) { self->state.connections.erase(msg.handle); },
+    [=](const caf::io::acceptor_closed_msg&) { self->quit(); },
+  };
+}
+
+}  // namespace
+
+void with_topic(self_ptr self, const std::string& topic, bool create,
+                std::function<void(int16_t, const std::vector<actors::partition_actor>&)> fn) {
+  auto it = self->state.routes.find(topic);
+  if (it != self->state.routes.end()) {
+    fn(0, it->second);
+    return;
+  }
+  if (!create) {
+    // Ask without creating: describe answers UNKNOWN_TOPIC_OR_PARTITION for unknown topics.
+    self->request(self->state.node, self->state.options.request_timeout, actors::describe_atom::value, topic)
+        .then(
+            [=](const actors::topic_info& info) {
+              if (info.error_code != 0) {
+                fn(info.error_code, {});
+                return;
+              }
+              with_topic(self, topic, true, fn);
+            },
+            [=](caf::error&) { fn(actors::code(actors::kafka_error::request_timed_out), {}); });
+    return;
+  }
+  self->request(self->state.node, self->state.options.request_timeout, actors::lookup_atom::value, topic)
+      .then(
+          [=](const actors::topic_info& info, const std::vector<actors::partition_actor>& parts) {
+            if (info.error_code == 0 && !parts.empty()) self->state.routes[topic] = parts;
+            fn(info.error_code, parts);
+          },
+          [=](caf::error&) { fn(actors::code(actors::kafka_error::request_timed_out), {}); });
+}
+
+void forget_topic(self_ptr self, const std::string& topic) { self->state.routes.erase(topic); }
+
+std::function<void()> countdown(std::size_t count, std::function<void()> done) {
+  if (count == 0) {
+    done();
+    return [] {};
+  }
+  auto left = std::make_shared<std::size_t>(count);
+  return [left, done] {
+    if (--*left == 0) done();
+  };
+}
+
+}  // namespace kafka_impl
+
+caf::expected<uint16_t> start_kafka_listener(caf::actor_system& sys, actors::node_actor node,
+                                             kafka_listener_options options, caf::actor* handle) {
+  auto& mm = sys.middleman();
+  auto doorman = mm.backend().new_tcp_doorman(options.port, options.host.c_str(), false);
+  if (!doorman) return doorman.error();
+  auto port = (*doorman)->port();
+  if (options.advertised_host.empty()) options.advertised_host = options.host;
+  if (options.advertised_port < 0) options.advertised_port = port;
+  auto listener = mm.spawn_broker(kafka_impl::listener_behavior, std::move(*doorman), std::move(node), options);
+  if (handle) *handle = listener;
+  spdlog::info("kafka listener on {}:{} (advertised as {}:{})", options.host, port, options.advertised_host,
+               options.advertised_port);
+  return port;
+}
+
+}  // namespace fluxo::runtime

@@ -1,0 +1,34 @@
+// The Kafka protocol listener of a broker node: unmodified Kafka clients (kcat, librdkafka,
+// kafka-python, kafkajs, Java) talk to the same topics, partitions and consumer groups as
+// native clients. It runs as a CAF I/O broker (no extra threads): one actor multiplexing every
+// connection, decoding frames with fluxo_kafka_protocol, asking the node / partition / group
+// actors, and writing responses strictly in request order per connection (pipelining).
+//
+// Connection rules: a frame over max_request_bytes, a malformed header or an undecodable body
+// closes that connection only (logged with the reason); an unsupported API or version gets
+// error 35 (UNSUPPORTED_VERSION); acks=0 produce requests get no response.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "actors/actor_types.hpp"
+
+namespace fluxo::runtime {
+
+struct kafka_listener_options {
+  std::string host = "127.0.0.1";
+  uint16_t port = 9092;                  // 0 = any free port
+  std::string advertised_host;           // what Metadata tells clients (default: host)
+  int32_t advertised_port = -1;          // default: the bound port
+  int32_t node_id = 0;
+  std::size_t max_request_bytes = 100u << 20;
+  std::chrono::milliseconds request_timeout{30000};
+};
+
+// Binds and starts the listener; returns the bound port.
+caf::expected<uint16_t> start_kafka_listener(caf::actor_system& sys, actors::node_actor node,
+                                             kafka_listener_options options, caf::actor* handle = nullptr);
+
+}  // namespace fluxo::runtime

@@ -1,0 +1,92 @@
+// Internals of the Kafka listener shared by its handler files (includes CAF).
+//
+// Every request gets a `responder` bound to its connection and sequence number; handlers call
+// it once with the encoded response body (or never, for acks=0). The listener writes bodies in
+// sequence order, so pipelined requests are answered in the order they came.
+#pragma once
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/actor_types.hpp"
+#include "runtime/kafka/frame.hpp"
+#include "runtime/kafka/messages.hpp"
+#include "runtime/kafka_listener.hpp"
+
+namespace fluxo::runtime::kafka_impl {
+
+struct pending_response {
+  uint64_t seq = 0;
+  bool ready = false;
+  std::vector<char> frame;
+};
+
+struct connection_state {
+  kafka::frame_reader frames;
+  std::deque<pending_response> pending;
+  uint64_t next_seq = 0;
+  explicit connection_state(std::size_t max) : frames(max) {}
+};
+
+struct listener_state {
+  actors::node_actor node;
+  kafka_listener_options options;
+  uint16_t port = 0;
+  std::map<caf::io::connection_handle, connection_state> connections;
+  std::map<std::string, std::vector<actors::partition_actor>> routes;  // topic -> partitions
+  static inline const char* name = "fluxo.kafka";
+};
+
+using listener_actor = caf::stateful_actor<listener_state, caf::io::broker>;
+using self_ptr = listener_actor*;
+using responder = std::function<void(std::vector<char> body)>;
+
+// Partitions of a topic through the route cache (looked up, and maybe auto-created, by the
+// node on a miss). fn(error code, partitions).
+void with_topic(self_ptr self, const std::string& topic, bool create,
+                std::function<void(int16_t, const std::vector<actors::partition_actor>&)> fn);
+void forget_topic(self_ptr self, const std::string& topic);
+
+// Calls done() once `count` parts called the returned function.
+std::function<void()> countdown(std::size_t count, std::function<void()> done);
+
+// Handlers: decode from `r` (version h.version), reply through `reply`. Return false when the
+// body is malformed (the connection is then closed).
+using handler = bool (*)(self_ptr, const kafka::request_header&, kafka::reader&, responder);
+bool handle_metadata(self_ptr, const kafka::request_header&, kafka::reader&, responder);
+bool handle_produce(self_ptr, const kafka::request_header&, kafka::reader&, responder);
+bool handle_fetch(self_ptr, const kafka::request_header&, kafka::reader&, responder);
+bool handle_list_offsets(self_ptr, const kafka::request_header&, kafka::reader&, responder);
+bool handle_init_producer_id(self_ptr, const kafka::request_header&, kafka::reader&, responder);
+bool handle_find_coordinator(self_ptr, const kafka::request_header&, kafka::reader&, responder);
+bool handle_join_group(self_ptr, const kafka::request_header&, kafka::reader&, responder);
+bool handle_sync_group(self_ptr, const kafka::request_header&, kafka::reader&, responder);
+bool handle_heartbeat(self_ptr, const kafka::request_header&, kafka::reader&, responder);
+bool handle_leave_group(self_ptr, const kafka::request_header&, kafka::reader&, responder);
+bool handle_offset_commit(self_ptr, const kafka::request_header&, kafka::reader&, responder);
+bool handle_offset_fetch(self_ptr, const kafka::request_header&, kafka::reader&, responder);
+bool handle_describe_groups(self_ptr, const kafka::request_header&, kafka::reader&, responder);
+bool handle_list_groups(self_ptr, const kafka::request_header&, kafka::reader&, responder);
+bool handle_delete_groups(self_ptr, const kafka::request_header&, kafka::reader&, responder);
+bool handle_create_topics(self_ptr, const kafka::request_header&, kafka::reader&, responder);
+bool handle_delete_topics(self_ptr, const kafka::request_header&, kafka::reader&, responder);
+bool handle_create_partitions(self_ptr, const kafka::request_header&, kafka::reader&, responder);
+bool handle_describe_configs(self_ptr, const kafka::request_header&, kafka::reader&, responder);
+bool handle_alter_configs(self_ptr, const kafka::request_header&, kafka::reader&, responder);
+
+// Encodes a response struct with `encode(writer, version, msg)` into a body.
+template <class M, class F>
+std::vector<char> encode_body(F encode, int16_t version, const M& m) {
+  std::vector<char> out;
+  kafka::writer w(out);
+  encode(w, version, m);
+  return out;
+}
+
+}  // namespace fluxo::runtime::kafka_impl
