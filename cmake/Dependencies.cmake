@@ -24,6 +24,7 @@ endfunction()
 fluxo_import_lib(zstd_lib zstd.h zstd)
 fluxo_import_lib(lz4_lib lz4frame.h lz4)
 fluxo_import_lib(snappy_lib snappy.h snappy)
+fluxo_import_lib(rdkafka_lib librdkafka/rdkafka.h rdkafka)  # benchmarks with a real Kafka client
 
 # CAF 0.17.6 ships no CMake config: wrap it as CAF::core / CAF::io so that a later switch
 # to a source-built CAF touches only this block.

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   bench_cmd->require_subcommand(1);
   fluxo::cli::add_bench_storage(*bench_cmd);
   fluxo::cli::add_bench_client(*bench_cmd);
+  fluxo::cli::add_bench_kafka(*bench_cmd);
 
   try {
     app.parse(argc, argv);
