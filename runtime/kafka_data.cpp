@@ -158,12 +158,12 @@ fetch_response::partition& slot_of(fetch_plan& plan, size_t i) {
   return plan.response.responses[plan.slots[i].first].partitions[plan.slots[i].second];
 }
 
-void fill(fetch_response::partition& s, const actors::fetch_reply& f) {
+void fill(fetch_response::partition& s, actors::fetch_reply& f) {
   s.error_code = f.error_code;
   s.high_watermark = f.high_watermark;
   s.last_stable_offset = f.last_stable_offset;
   s.log_start_offset = f.log_start_offset;
-  s.records = f.records;
+  s.records = std::move(f.records);
 }
 
 // One round of fetches over every known partition; `wait_ms` > 0 long-polls.
@@ -179,14 +179,15 @@ void fetch_round(self_ptr self, std::shared_ptr<fetch_plan> plan, int32_t wait_m
     self->request(plan->targets[i], self->state.options.request_timeout + std::chrono::milliseconds(wait_ms),
                   actors::fetch_atom::value, fr)
         .then(
-            [=](const actors::fetch_reply& f) {
+            [=](actors::fetch_reply& f) {
               auto& s = slot_of(*plan, i);
+              const bool has_data = !f.records.empty();
               if (!plan->answered) {
-                fill(s, f);
                 plan->bytes += f.records.size();
+                fill(s, f);
               }
               // A long-poll answer with data completes the request at once.
-              if (wait_ms > 0 && !f.records.empty() && !plan->answered) after();
+              if (wait_ms > 0 && has_data && !plan->answered) after();
               done();
             },
             [=](caf::error&) {

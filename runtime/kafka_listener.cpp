@@ -45,7 +45,11 @@ void flush_ready(self_ptr self, caf::io::connection_handle hdl) {
   bool wrote = false;
   while (!pending.empty() && pending.front().ready) {
     auto& buf = self->wr_buf(hdl);
-    buf.insert(buf.end(), pending.front().frame.begin(), pending.front().frame.end());
+    if (buf.empty()) {
+      buf.swap(pending.front().frame);  // the common case: no copy
+    } else {
+      buf.insert(buf.end(), pending.front().frame.begin(), pending.front().frame.end());
+    }
     pending.pop_front();
     wrote = true;
   }
@@ -68,7 +72,11 @@ responder make_responder(self_ptr self, caf::io::connection_handle hdl, int32_t 
     if (it == self->state.connections.end()) return;  // the client went away meanwhile
     for (auto& p : it->second.pending) {
       if (p.seq == seq && !p.ready) {
-        p.frame = make_response_frame(correlation_id, body);
+        // body = [8 reserved bytes][response]: fill in the size and correlation id in place.
+        writer w(body);
+        w.patch_int32(0, static_cast<int32_t>(body.size() - 4));
+        w.patch_int32(4, correlation_id);
+        p.frame = std::move(body);
         p.ready = true;
         break;
       }
@@ -80,7 +88,7 @@ responder make_responder(self_ptr self, caf::io::connection_handle hdl, int32_t 
 // Kafka answers an unsupported version with error 35; the body is the error code alone (what
 // ApiVersions v0 starts with), which clients read as UNSUPPORTED_VERSION.
 std::vector<char> unsupported_version_body() {
-  std::vector<char> out;
+  std::vector<char> out(frame_header_bytes);
   writer w(out);
   w.int16(35);
   return out;

@@ -80,10 +80,14 @@ bool handle_create_partitions(self_ptr, const kafka::request_header&, kafka::rea
 bool handle_describe_configs(self_ptr, const kafka::request_header&, kafka::reader&, responder);
 bool handle_alter_configs(self_ptr, const kafka::request_header&, kafka::reader&, responder);
 
-// Encodes a response struct with `encode(writer, version, msg)` into a body.
+// Bytes reserved at the front of every body for the frame header (size + correlation id),
+// which the responder fills in, so a response is encoded once and never copied into a frame.
+inline constexpr std::size_t frame_header_bytes = 8;
+
+// Encodes a response struct with `encode(writer, version, msg)` into a body (header space first).
 template <class M, class F>
 std::vector<char> encode_body(F encode, int16_t version, const M& m) {
-  std::vector<char> out;
+  std::vector<char> out(frame_header_bytes);
   kafka::writer w(out);
   encode(w, version, m);
   return out;
