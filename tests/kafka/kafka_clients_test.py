@@ -169,8 +169,11 @@ def scenario_group(b):
             m = c.poll(0.2)
             if m is not None and not m.error():
                 seen[(m.partition(), m.offset())] = c
-        a1, a2 = c1.assignment(), c2.assignment()
-        if len(seen) >= 300 and len(a1) == 3 and len(a2) == 3:
+        # Each client applies a new generation's assignment at its own moment: wait until
+        # both show the same settled split (disjoint halves) rather than sampling once.
+        a1 = {tp.partition for tp in c1.assignment()}
+        a2 = {tp.partition for tp in c2.assignment()}
+        if len(seen) >= 300 and len(a1) == 3 and len(a2) == 3 and not (a1 & a2):
             break
     parts1 = {tp.partition for tp in c1.assignment()}
     parts2 = {tp.partition for tp in c2.assignment()}
