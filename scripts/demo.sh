@@ -49,5 +49,10 @@ addr=$(head -n 1 "$ready")
 echo "   broker listening on $addr (CAF node); running samples/quickstart against it"
 "$bin/quickstart" --broker "$addr" --count 10000 | sed 's/^/   /'
 { "$bin/fluxo" log inspect "$dir/broker-data/greetings-0" | head -n 3 | sed "s/^/   /"; } || true
+kafka=$(sed -n 2p "$ready")
+echo "== 6. The same broker through the Kafka protocol ($kafka): kcat reads what the native client wrote"
+kcat -b "$kafka" -C -t greetings -p 0 -o beginning -c 3 -f '   kcat: %t/%p@%o key=%k value=%s\n' 2>/dev/null || true
+printf 'from-kcat-1\nfrom-kcat-2\n' | kcat -b "$kafka" -P -t from-kafka 2>/dev/null
+kcat -b "$kafka" -C -t from-kafka -o beginning -e -q -f '   kcat wrote and read back: %s\n' 2>/dev/null || true
 stop_broker
 echo "   broker stopped with SIGTERM (clean shutdown markers written)"
