@@ -37,6 +37,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(fluxo, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(fluxo, (fluxo::actors::topic_reply))
   CAF_ADD_TYPE_ID(fluxo, (fluxo::actors::partition_info))
   CAF_ADD_TYPE_ID(fluxo, (fluxo::actors::topic_info))
+  CAF_ADD_TYPE_ID(fluxo, (fluxo::actors::topic_list))
   CAF_ADD_TYPE_ID(fluxo, (fluxo::actors::node_info))
   CAF_ADD_TYPE_ID(fluxo, (fluxo::actors::produce_request))
   CAF_ADD_TYPE_ID(fluxo, (fluxo::actors::produce_reply))
@@ -146,7 +147,7 @@ using group_actor = caf::typed_actor<
 using node_actor = caf::typed_actor<
     caf::replies_to<create_atom, create_topic_request>::with<topic_reply>,
     caf::replies_to<delete_atom, std::string>::with<topic_reply>,
-    caf::replies_to<list_atom>::with<std::vector<topic_info>>,
+    caf::replies_to<list_atom>::with<topic_list>,
     caf::replies_to<describe_atom, std::string>::with<topic_info>,
     caf::replies_to<alter_atom, std::string, topic_config>::with<topic_reply>,
     caf::replies_to<grow_atom, std::string, int32_t>::with<topic_reply>,

@@ -84,6 +84,12 @@ struct topic_info {
   MSGPACK_DEFINE_MAP(name, error_code, internal, config, partitions)
 };
 
+// Every topic of a node (one message, so it crosses node boundaries as one msgpack map).
+struct topic_list {
+  std::vector<topic_info> topics;
+  MSGPACK_DEFINE_MAP(topics)
+};
+
 struct node_info {
   int32_t node_id = 0;
   std::string host;

@@ -195,10 +195,10 @@ node_actor::behavior_type node_behavior(self_ptr self, node_options options,
               });
       return promise;
     },
-    [=](list_atom) -> caf::result<std::vector<topic_info>> {
+    [=](list_atom) -> caf::result<topic_list> {
       auto& s = self->state;
-      if (s.topics.empty()) return std::vector<topic_info>{};
-      auto promise = self->make_response_promise<std::vector<topic_info>>();
+      if (s.topics.empty()) return topic_list{};
+      auto promise = self->make_response_promise<topic_list>();
       auto out = std::make_shared<std::vector<topic_info>>();
       auto pending = std::make_shared<size_t>(s.topics.size());
       for (auto& [name, topic] : s.topics) {
@@ -208,14 +208,14 @@ node_actor::behavior_type node_behavior(self_ptr self, node_options options,
                 [=](topic_info& info) mutable {
                   info.internal = is_internal(info.name);
                   out->push_back(std::move(info));
-                  if (--*pending == 0) promise.deliver(std::move(*out));
+                  if (--*pending == 0) promise.deliver(topic_list{std::move(*out)});
                 },
                 [=](caf::error&) mutable {
                   topic_info info;
                   info.name = topic_name;
                   info.error_code = code(kafka_error::request_timed_out);
                   out->push_back(std::move(info));
-                  if (--*pending == 0) promise.deliver(std::move(*out));
+                  if (--*pending == 0) promise.deliver(topic_list{std::move(*out)});
                 });
       }
       return promise;

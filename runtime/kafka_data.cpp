@@ -48,8 +48,8 @@ bool handle_metadata(self_ptr self, const request_header& h, reader& r, responde
   if (req->wants_all_topics(h.version)) {
     self->request(self->state.node, self->state.options.request_timeout, actors::list_atom::value)
         .then(
-            [=](const std::vector<actors::topic_info>& topics) {
-              for (const auto& t : topics) out->topics.push_back(topic_entry(self, t));
+            [=](const actors::topic_list& list) {
+              for (const auto& t : list.topics) out->topics.push_back(topic_entry(self, t));
               finish();
             },
             [=](caf::error&) { finish(); });

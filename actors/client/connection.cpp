@@ -61,10 +61,11 @@ class connection_impl final : public connection {
     return from_reply(ask<topic_reply>(grow_atom::value, name, partitions));
   }
   std::vector<topic_info> list_topics(status* st) override {
-    auto r = ask<std::vector<topic_info>>(list_atom::value);
+    auto r = ask<topic_list>(list_atom::value);
     if (st) *st = r.first;
-    std::sort(r.second.begin(), r.second.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
-    return r.second;
+    auto& topics = r.second.topics;
+    std::sort(topics.begin(), topics.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    return topics;
   }
   topic_info describe_topic(const std::string& name) override {
     auto r = ask<topic_info>(describe_atom::value, name);

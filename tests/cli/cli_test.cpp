@@ -124,3 +124,44 @@ TEST_F(cli, BenchStorageEndsWithAJsonLine) {
     EXPECT_NE(last.find(key), std::string::npos) << key;
   }
 }
+
+TEST_F(cli, TopicProduceConsumeAgainstABroker) {
+  auto ready = (dir / "ready").string();
+  child_process broker(FLUXO_BIN, {"broker", "--data-dir", (dir / "data").string(), "--node-addr", "127.0.0.1:0",
+                                   "--kafka-addr", "127.0.0.1:0", "--ready-file", ready},
+                       (dir / "broker.log").string());
+  auto addr = fluxo::test::wait_for_file(ready, 20s);
+  ASSERT_FALSE(addr.empty());
+  auto [c1, o1] = run({"topic", "create", "orders", "-p", "3", "-c", "retention.ms=3600000", "--broker", addr});
+  EXPECT_EQ(c1, 0) << o1;
+  auto [c2, o2] = run({"topic", "create", "orders", "--broker", addr});
+  EXPECT_EQ(c2, 1);
+  EXPECT_NE(o2.find("TOPIC_ALREADY_EXISTS"), std::string::npos) << o2;
+  auto [c3, o3] = run({"topic", "create", "bad", "-c", "retention.ms=soon", "--broker", addr});
+  EXPECT_EQ(c3, 2) << o3;
+  // produce reads stdin: run it through a shell pipe.
+  auto out = (dir / "produce.txt").string();
+  child_process producer("/bin/sh", {"-c", "printf 'c1:hello\\nc2:world\\n' | " + std::string(FLUXO_BIN) +
+                                               " produce orders -K : -H src=cli --broker " + addr},
+                         out);
+  EXPECT_EQ(producer.wait(60s), std::optional<int>(0)) << read_text(out);
+  auto [c4, o4] = run({"consume", "orders", "--max", "2", "--broker", addr});
+  EXPECT_EQ(c4, 0) << o4;
+  EXPECT_NE(o4.find(R"("key":"c1","value":"hello")"), std::string::npos) << o4;
+  EXPECT_NE(o4.find(R"("headers":{"src":"cli"})"), std::string::npos) << o4;
+  auto [c5, o5] = run({"topic", "list", "--broker", addr});
+  EXPECT_EQ(c5, 0);
+  EXPECT_NE(o5.find("orders"), std::string::npos) << o5;
+  auto [c6, o6] = run({"topic", "alter", "orders", "-p", "4", "--broker", addr});
+  EXPECT_EQ(c6, 0) << o6;
+  auto [c7, o7] = run({"topic", "describe", "orders", "--json", "--broker", addr});
+  EXPECT_EQ(c7, 0);
+  EXPECT_NE(o7.find(R"("retention.ms":"3600000")"), std::string::npos) << o7;
+  auto [c8, o8] = run({"topic", "delete", "orders", "--broker", addr});
+  EXPECT_EQ(c8, 0);
+  auto [c9, o9] = run({"topic", "describe", "orders", "--broker", addr});
+  EXPECT_EQ(c9, 1);
+  EXPECT_NE(o9.find("UNKNOWN_TOPIC_OR_PARTITION"), std::string::npos) << o9;
+  broker.signal(SIGTERM);
+  EXPECT_EQ(broker.wait(30s), std::optional<int>(0));
+}
