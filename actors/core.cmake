@@ -1,6 +1,7 @@
 # fluxo_actor_logic: the plain logic behind the actors (partition_state, producer_state,
 # topic_registry, partitioner), testable without an actor system.
 add_library(fluxo_actor_logic
+  address.cpp
   kafka_error.cpp
   partition_state.cpp
   partitioner.cpp

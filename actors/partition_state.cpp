@@ -228,7 +228,7 @@ std::vector<uint64_t> partition_state::take_durable_acks() {
 
 std::optional<storage::flush_job> partition_state::start_flush_if_due(int64_t now_ms) {
   if (flush_in_flight_ || !log_->has_unflushed_data()) return std::nullopt;
-  const auto unflushed = log_->stats().unflushed_records;
+  const auto unflushed = log_->unflushed_records();
   bool due = !pending_acks_.empty() ||
              (config_.flush_messages > 0 && unflushed >= static_cast<uint64_t>(config_.flush_messages)) ||
              (config_.flush_ms > 0 && first_unflushed_ms_ >= 0 && now_ms - first_unflushed_ms_ >= config_.flush_ms) ||
@@ -247,7 +247,7 @@ void partition_state::finish_flush(const storage::flush_job& job, storage::resul
   if (auto r = log_->complete_flush(job, std::move(outcome)); !r) {
     spdlog::error("[{}] flush bookkeeping failed: {}", id_.to_string(), r.err().to_string());
   }
-  if (log_->stats().unflushed_records > 0 && first_unflushed_ms_ < 0) first_unflushed_ms_ = 0;
+  if (log_->unflushed_records() > 0 && first_unflushed_ms_ < 0) first_unflushed_ms_ = 0;
 }
 
 list_offsets_reply partition_state::list_offsets(int64_t timestamp) {

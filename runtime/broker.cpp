@@ -15,6 +15,7 @@
 #include "actors/topic_actor.hpp"
 #include "runtime/broker_options.hpp"
 #include "runtime/kafka_listener.hpp"
+#include "actors/address.hpp"
 #include "actors/caf_setup.hpp"
 #include "runtime/subcommands.hpp"
 
@@ -38,7 +39,7 @@ int run_broker(runtime::broker_options opts) {
   spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
   std::string host;
   uint16_t port = 0;
-  if (!runtime::split_host_port(opts.node_addr, host, port)) {
+  if (!actors::split_host_port(opts.node_addr, host, port)) {
     spdlog::error("--node-addr must be host:port, got '{}'", opts.node_addr);
     return 2;
   }
@@ -95,14 +96,14 @@ int run_broker(runtime::broker_options opts) {
   caf::actor kafka_listener;
   if (opts.kafka_addr != "none") {
     runtime::kafka_listener_options ko;
-    if (!runtime::split_host_port(opts.kafka_addr, ko.host, ko.port)) {
+    if (!actors::split_host_port(opts.kafka_addr, ko.host, ko.port)) {
       spdlog::error("--kafka-addr must be host:port or none, got '{}'", opts.kafka_addr);
       close_node(sys, *node);
       return 2;
     }
     if (!opts.advertised_kafka_addr.empty()) {
       uint16_t adv_port = 0;
-      if (!runtime::split_host_port(opts.advertised_kafka_addr, ko.advertised_host, adv_port)) {
+      if (!actors::split_host_port(opts.advertised_kafka_addr, ko.advertised_host, adv_port)) {
         spdlog::error("--advertised-kafka-addr must be host:port, got '{}'", opts.advertised_kafka_addr);
         close_node(sys, *node);
         return 2;

@@ -29,7 +29,5 @@ struct broker_options {
 
 void add_broker_options(CLI::App& cmd, broker_options& opts);
 
-// Splits "host:port"; returns false when malformed.
-bool split_host_port(const std::string& addr, std::string& host, uint16_t& port);
 
 }  // namespace fluxo::runtime

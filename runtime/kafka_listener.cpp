@@ -114,15 +114,15 @@ void handle_frame(self_ptr self, caf::io::connection_handle hdl, std::vector<cha
     make_responder(self, hdl, h.correlation_id)(unsupported_version_body());
     return;
   }
-  // Produce with acks=0 gets no response at all: peek at acks before reserving a slot.
-  responder reply;
+  // Produce with acks=0 gets no response at all. acks is the field after transactional_id
+  // (Produce v3-v7): peek at it rather than decoding the record batches twice.
   bool silent = false;
   if (h.key == static_cast<int16_t>(api_key::produce)) {
     reader peek(std::span<const char>(payload).subspan(r.position()));
-    auto req = decode_produce_request(peek, h.version);
-    silent = req && req->acks == 0;
+    peek.nullable_string();
+    silent = peek.int16() == 0 && peek.ok();
   }
-  reply = silent ? responder([](std::vector<char>) {}) : make_responder(self, hdl, h.correlation_id);
+  auto reply = silent ? responder([](std::vector<char>) {}) : make_responder(self, hdl, h.correlation_id);
   if (!it->second(self, h, r, reply)) {
     close_connection(self, hdl, std::string("malformed ") + std::string(api_name(h.key)) + " v" +
                                     std::to_string(h.version) + " request: " + r.error());

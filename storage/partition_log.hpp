@@ -130,6 +130,7 @@ class partition_log {
   flush_job prepare_flush();
   result<void> complete_flush(const flush_job& job, result<void> outcome);
   bool has_unflushed_data() const;
+  uint64_t unflushed_records() const { return unflushed_records_; }
 
   // Periodic work driven by the owner: roll by age, flush by interval, retention.
   result<void> tick();

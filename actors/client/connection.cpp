@@ -2,6 +2,7 @@
 // (remote via the CAF middleman, or a node actor spawned in this process).
 #include <spdlog/spdlog.h>
 
+#include "actors/address.hpp"
 #include "actors/caf_setup.hpp"
 #include "actors/client/client_core.hpp"
 #include "actors/topic_actor.hpp"
@@ -10,18 +11,6 @@ namespace fluxo::client {
 namespace {
 
 using namespace fluxo::actors;
-
-bool split(const std::string& addr, std::string& host, uint16_t& port) {
-  auto colon = addr.rfind(':');
-  if (colon == std::string::npos) return false;
-  host = addr.substr(0, colon);
-  try {
-    port = static_cast<uint16_t>(std::stoul(addr.substr(colon + 1)));
-  } catch (...) {
-    return false;
-  }
-  return true;
-}
 
 class connection_impl final : public connection {
  public:
@@ -158,7 +147,7 @@ std::unique_ptr<connection> connection::open(const connection_options& options, 
   } else {
     std::string host;
     uint16_t port = 0;
-    if (!split(options.broker, host, port)) return fail("broker address must be host:port, got '" + options.broker + "'");
+    if (!split_host_port(options.broker, host, port)) return fail("broker address must be host:port, got '" + options.broker + "'");
     auto remote = core->sys->middleman().remote_actor<node_actor>(host, port);
     if (!remote) {
       return fail("cannot reach a fluxo broker at " + options.broker + ": " + core->sys->render(remote.error()) +

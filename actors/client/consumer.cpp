@@ -346,7 +346,6 @@ void commit_then(self_ptr self, std::function<void()> then) {
 void set_assignment(self_ptr self, const std::vector<topic_partition>& next) {
   auto& buf = *self->state.buffer;
   std::vector<topic_partition> revoked;
-  std::vector<topic_partition> added;
   std::lock_guard<std::mutex> guard(buf.mtx);
   std::map<topic_partition, partition_control> control;
   for (const auto& tp : next) {
@@ -356,7 +355,6 @@ void set_assignment(self_ptr self, const std::vector<topic_partition>& next) {
     } else {
       control[tp] = partition_control{};
       control[tp].pending_position = true;
-      added.push_back(tp);
     }
   }
   for (const auto& [tp, c] : buf.control) {
@@ -368,7 +366,6 @@ void set_assignment(self_ptr self, const std::vector<topic_partition>& next) {
   if (!next.empty() || !revoked.empty()) buf.rebalance_events.emplace_back(true, next);
   ++buf.control_version;
   buf.ready.notify_all();
-  (void)added;
 }
 
 // New partitions start at the group's committed offset (or auto_offset_reset).
