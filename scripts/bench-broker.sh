@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Broker benchmarks over the native client, beside redis-benchmark XADD in the same run.
+# Broker benchmarks over the native client and over the Kafka listener (librdkafka), beside
+# redis-benchmark XADD in the same run.
 # Usage: scripts/bench-broker.sh [build-dir] [runs]   (prints medians; installs redis if missing)
 set -euo pipefail
 build=${1:-build}
@@ -25,8 +26,9 @@ fi
 broker=$!
 for _ in $(seq 100); do [[ -s "$dir/ready" ]] && break; sleep 0.1; done
 addr=$(head -n 1 "$dir/ready")
+kafka=$(sed -n 2p "$dir/ready")
 
-prod=(); prod_all=(); cons=(); p50=(); p99=(); p999=(); rss=()
+prod=(); prod_all=(); cons=(); kprod=(); kcons=(); kstart=(); p50=(); p99=(); p999=(); rss=()
 for i in $(seq "$runs"); do
   r=$("$bin" bench produce --broker "$addr" --records 3000000 --acks 1 --json)
   prod+=("$(echo "$r" | field records_per_s)")
@@ -37,6 +39,10 @@ for i in $(seq "$runs"); do
   cons+=("$(echo "$r" | field records_per_s)")
   r=$("$bin" bench e2e --broker "$addr" --rate 10000 --seconds 10 --json)
   p50+=("$(echo "$r" | field p50_ms)"); p99+=("$(echo "$r" | field p99_ms)"); p999+=("$(echo "$r" | field p999_ms)")
+  r=$("$bin" bench kafka-produce --bootstrap "$kafka" --records 3000000 --json)
+  kprod+=("$(echo "$r" | field records_per_s)")
+  r=$("$bin" bench kafka-consume --bootstrap "$kafka" --records 3000000 --json)
+  kcons+=("$(echo "$r" | field records_per_s)"); kstart+=("$(echo "$r" | field startup_s)")
 done
 
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -57,4 +63,7 @@ printf 'fluxo consume 100 B           records/s: %s\n' "$(printf '%s\n' "${cons[
 printf 'fluxo e2e @10k/s  p50/p99/p999 ms:       %s / %s / %s\n' "$(printf '%s\n' "${p50[@]}" | median)" \
   "$(printf '%s\n' "${p99[@]}" | median)" "$(printf '%s\n' "${p999[@]}" | median)"
 printf 'fluxo broker peak RSS during produce MB:  %s\n' "$(printf '%s\n' "${rss[@]}" | median)"
+printf 'kafka (librdkafka) produce 100 B, linger 5 ms, acks=1 records/s: %s\n' "$(printf '%s\n' "${kprod[@]}" | median)"
+printf 'kafka (librdkafka) consume 100 B records/s: %s (startup %s s)\n' "$(printf '%s\n' "${kcons[@]}" | median)" \
+  "$(printf '%s\n' "${kstart[@]}" | median)"
 printf 'redis-benchmark -P 64 XADD     requests/s: %s\n' "$(printf '%s\n' "${xadd[@]}" | median)"
