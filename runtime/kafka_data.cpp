@@ -221,6 +221,7 @@ bool handle_fetch(self_ptr self, const request_header& h, reader& r, responder r
   auto respond = [=] {
     if (plan->answered) return;
     plan->answered = true;
+    cap_fetch_response(plan->response, plan->request.max_bytes);
     reply(encode_body(encode_fetch_response, version, plan->response));
   };
   auto start = [=] {

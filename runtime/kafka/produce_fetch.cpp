@@ -143,4 +143,20 @@ FLUXO_KAFKA_CODEC(list_offsets_response, api_key::list_offsets)
 FLUXO_KAFKA_CODEC(init_producer_id_request, api_key::init_producer_id)
 FLUXO_KAFKA_CODEC(init_producer_id_response, api_key::init_producer_id)
 
+std::size_t cap_fetch_response(fetch_response& m, int32_t max_bytes) {
+  const std::size_t limit = max_bytes > 0 ? static_cast<std::size_t>(max_bytes) : 0;
+  std::size_t kept = 0;
+  for (auto& t : m.responses) {
+    for (auto& p : t.partitions) {
+      if (!p.records || p.records->empty()) continue;
+      if (kept > 0 && kept + p.records->size() > limit) {
+        p.records->clear();
+        continue;
+      }
+      kept += p.records->size();
+    }
+  }
+  return kept;
+}
+
 }  // namespace fluxo::kafka

@@ -157,6 +157,12 @@ void encode_fetch_request(writer& w, int16_t version, const fetch_request& m);
 std::optional<fetch_response> decode_fetch_response(reader& r, int16_t version);
 void encode_fetch_response(writer& w, int16_t version, const fetch_response& m);
 
+// Applies the request's response-wide max_bytes the way Kafka does: partitions keep their
+// records in request order while the total fits; the first partition with records keeps them
+// even when they alone exceed the limit (so a consumer always makes progress). Returns the
+// bytes kept. Dropped partitions answer with no records and the client fetches them again.
+std::size_t cap_fetch_response(fetch_response& m, int32_t max_bytes);
+
 // ---- ListOffsets ----------------------------------------------------------------------------
 
 // Special timestamps in list_offsets_request: -1 latest (high watermark), -2 earliest.

@@ -318,3 +318,29 @@ TEST(KafkaResponse, InitProducerIdV0) {
 
 }  // namespace
 }  // namespace fluxo::kafka
+
+TEST(KafkaResponse, FetchMaxBytesKeepsPartitionsInOrderAndAlwaysTheFirst) {
+  using fluxo::kafka::fetch_response;
+  auto part = [](int32_t index, std::size_t bytes) {
+    fetch_response::partition p;
+    p.index = index;
+    p.records = std::vector<char>(bytes, 'x');
+    return p;
+  };
+  fetch_response m;
+  m.responses.push_back({"a", {part(0, 0), part(1, 600), part(2, 300)}});
+  m.responses.push_back({"b", {part(0, 200), part(1, 100)}});
+  // 600 + 300 fit in 1000; b/0 (200) would not and is dropped; b/1 (100) still fits after it.
+  EXPECT_EQ(fluxo::kafka::cap_fetch_response(m, 1000), 1000u);
+  EXPECT_EQ(m.responses[0].partitions[1].records->size(), 600u);
+  EXPECT_EQ(m.responses[0].partitions[2].records->size(), 300u);
+  EXPECT_TRUE(m.responses[1].partitions[0].records->empty());
+  EXPECT_EQ(m.responses[1].partitions[1].records->size(), 100u);
+
+  // The first partition with records keeps them even above the limit.
+  fetch_response big;
+  big.responses.push_back({"a", {part(0, 5000), part(1, 10)}});
+  EXPECT_EQ(fluxo::kafka::cap_fetch_response(big, 100), 5000u);
+  EXPECT_EQ(big.responses[0].partitions[0].records->size(), 5000u);
+  EXPECT_TRUE(big.responses[0].partitions[1].records->empty());
+}
