@@ -61,6 +61,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(fluxo, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(fluxo, (fluxo::group::offset_fetch_reply))
   CAF_ADD_TYPE_ID(fluxo, (fluxo::group::group_description))
   CAF_ADD_TYPE_ID(fluxo, (fluxo::group::group_overview))
+  CAF_ADD_TYPE_ID(fluxo, (fluxo::group::group_list))
   CAF_ADD_TYPE_ID(fluxo, (fluxo::group::delete_group_reply))
   CAF_ADD_TYPE_ID(fluxo, (fluxo::actors::topic_counts))
   CAF_ADD_ATOM(fluxo, fluxo::atoms, produce_atom, "produce")
@@ -156,7 +157,7 @@ using node_actor = caf::typed_actor<
     caf::replies_to<producer_atom>::with<producer_id_reply>,
     // The coordinator of a consumer group (created on first use).
     caf::replies_to<coordinator_atom, std::string>::with<group_actor>,
-    caf::replies_to<groups_atom>::with<std::vector<group::group_overview>>,
+    caf::replies_to<groups_atom>::with<group::group_list>,
     caf::replies_to<node_atom>::with<node_info>,
     caf::replies_to<close_atom>::with<bool>>;
 

@@ -1,3 +1,8 @@
+# fluxo_metrics: a small Prometheus registry and text exposition (no CAF); see metrics/metrics.hpp.
+add_library(fluxo_metrics metrics/metrics.cpp)
+target_include_directories(fluxo_metrics PUBLIC ${PROJECT_SOURCE_DIR})
+fluxo_target_warnings(fluxo_metrics)
+
 # fluxo_actor_logic: the plain logic behind the actors (partition_state, producer_state,
 # topic_registry, partitioner), testable without an actor system.
 add_library(fluxo_actor_logic
@@ -14,13 +19,14 @@ fluxo_target_warnings(fluxo_actor_logic)
 
 # fluxo_actors: topics, partitions and the node as CAF actors.
 add_library(fluxo_actors
+  broker_metrics.cpp
   caf_setup.cpp
   group_actor.cpp
   node_actor.cpp
   partition_actor.cpp
   topic_actor.cpp
 )
-target_link_libraries(fluxo_actors PUBLIC fluxo_actor_logic fluxo_group CAF::core CAF::io)
+target_link_libraries(fluxo_actors PUBLIC fluxo_actor_logic fluxo_group fluxo_metrics CAF::core CAF::io)
 fluxo_target_warnings(fluxo_actors)
 
 # The native client: connection (remote or embedded broker), producer, consumer.
@@ -29,6 +35,8 @@ add_library(fluxo_client
   client/connection.cpp
   client/consumer.cpp
   client/producer.cpp
+  client/group_admin.cpp
+  client/record_decode.cpp
 )
 target_link_libraries(fluxo_client PUBLIC fluxo_actors)
 fluxo_target_warnings(fluxo_client)

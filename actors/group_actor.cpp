@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 #include <unordered_map>
 
+#include "actors/broker_metrics.hpp"
 #include "actors/group/consumer_group.hpp"
 #include "actors/group/group_records.hpp"
 #include "actors/group_actor.hpp"
@@ -37,6 +38,7 @@ struct group_actor_state {
   bool append_in_flight = false;
   uint64_t timer_epoch = 0;
   std::optional<int64_t> armed_deadline;
+  uint64_t notes_counted = 0;  // history notes already counted as rebalances
   static inline const char* name = "fluxo.group";
 };
 
@@ -122,7 +124,22 @@ void arm_timer(self_ptr self, std::optional<int64_t> deadline) {
   self->delayed_send(self, std::chrono::milliseconds(delay), tick_atom::value, epoch);
 }
 
+// Counts the causes of rebalances noted since the last call (fluxo_group_rebalances_total).
+void count_rebalances(self_ptr self) {
+  auto& st = self->state;
+  const auto written = st.core->notes_written();
+  if (written == st.notes_counted) return;
+  const auto& history = st.core->history();
+  const auto fresh = std::min<uint64_t>(written - st.notes_counted, history.size());
+  for (auto it = history.end() - static_cast<std::ptrdiff_t>(fresh); it != history.end(); ++it) {
+    auto label = rebalance_reason_label(it->reason);
+    if (!label.empty()) metrics_of_broker().rebalances.with({st.core->id(), label}).inc();
+  }
+  st.notes_counted = written;
+}
+
 void execute(self_ptr self, effects fx) {
+  count_rebalances(self);
   pending_effects p;
   if (!fx.records.empty()) {
     storage::batch_builder builder;

@@ -63,6 +63,12 @@ struct topic_reply {
   MSGPACK_DEFINE_MAP(name, error_code, error_message)
 };
 
+struct segment_entry {
+  int64_t base_offset = 0;
+  int64_t size_bytes = 0;
+  MSGPACK_DEFINE_MAP(base_offset, size_bytes)
+};
+
 struct partition_info {
   int32_t partition = 0;
   int32_t leader_node = 0;
@@ -71,8 +77,10 @@ struct partition_info {
   int64_t high_watermark = 0;
   int64_t size_bytes = 0;
   int32_t segments = 0;
+  std::vector<segment_entry> segment_list;  // oldest first
+  int64_t mailbox_depth = 0;                // messages waiting in the partition actor
   MSGPACK_DEFINE_MAP(partition, leader_node, leader_epoch, log_start_offset, high_watermark,
-                     size_bytes, segments)
+                     size_bytes, segments, segment_list, mailbox_depth)
 };
 
 struct topic_info {

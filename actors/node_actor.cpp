@@ -1,4 +1,5 @@
 // Behavior of the node (metadata) actor: the topic registry and the entry point for clients.
+#include <algorithm>
 #include <caf/all.hpp>
 #include <filesystem>
 #include <map>
@@ -17,6 +18,12 @@ namespace fluxo::actors {
 namespace {
 
 constexpr auto request_timeout = std::chrono::seconds(30);
+
+group::group_list sorted(group::group_list list) {
+  std::sort(list.groups.begin(), list.groups.end(),
+            [](const auto& a, const auto& b) { return a.group_id < b.group_id; });
+  return list;
+}
 
 struct node_state {
   node_options options;
@@ -294,21 +301,23 @@ node_actor::behavior_type node_behavior(self_ptr self, node_options options,
       spdlog::info("[group {}] created", group_id);
       return start_group(self, group_id, {});
     },
-    [=](groups_atom) -> caf::result<std::vector<group::group_overview>> {
+    [=](groups_atom) -> caf::result<group::group_list> {
       auto& s = self->state;
-      if (s.groups.empty()) return std::vector<group::group_overview>{};
-      auto promise = self->make_response_promise<std::vector<group::group_overview>>();
-      auto out = std::make_shared<std::vector<group::group_overview>>();
+      if (s.groups.empty()) return group::group_list{};
+      auto promise = self->make_response_promise<group::group_list>();
+      auto out = std::make_shared<group::group_list>();
       auto pending = std::make_shared<size_t>(s.groups.size());
       for (auto& [id, g] : s.groups) {
         self->request(g, request_timeout, describe_atom::value)
             .then(
                 [=](const group::group_description& d) mutable {
-                  if (d.state != group::group_state::dead) out->push_back({d.group_id, d.protocol_type, d.state});
-                  if (--*pending == 0) promise.deliver(std::move(*out));
+                  if (d.state != group::group_state::dead) {
+                    out->groups.push_back({d.group_id, d.protocol_type, d.state, static_cast<int32_t>(d.members.size())});
+                  }
+                  if (--*pending == 0) promise.deliver(sorted(std::move(*out)));
                 },
                 [=](caf::error&) mutable {
-                  if (--*pending == 0) promise.deliver(std::move(*out));
+                  if (--*pending == 0) promise.deliver(sorted(std::move(*out)));
                 });
       }
       return promise;

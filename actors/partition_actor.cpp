@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <unordered_map>
 
+#include "actors/broker_metrics.hpp"
 #include "actors/flush_task.hpp"
 #include "actors/partition_state.hpp"
 
@@ -24,6 +25,9 @@ struct partition_actor_state {
   };
   std::unordered_map<uint64_t, pending_ack> acks;
   int64_t tick_ms = 1000;
+  metrics::counter* records_in = nullptr;
+  metrics::counter* bytes_in = nullptr;
+  metrics::counter* bytes_out = nullptr;
   static inline const char* name = "fluxo.partition";
 };
 
@@ -35,6 +39,11 @@ int64_t now_ms(self_ptr self) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(self->clock().now().time_since_epoch()).count();
 }
 
+fetch_reply counted(self_ptr self, fetch_reply reply) {
+  self->state.bytes_out->inc(reply.records.size());
+  return reply;
+}
+
 void answer_ready_fetches(self_ptr self) {
   auto& st = self->state;
   if (st.fetches.empty()) return;
@@ -42,7 +51,7 @@ void answer_ready_fetches(self_ptr self) {
     auto req = st.core->unpark(token);
     auto it = st.fetches.find(token);
     if (!req || it == st.fetches.end()) continue;
-    it->second.deliver(st.core->read(*req));
+    it->second.deliver(counted(self, st.core->read(*req)));
     st.fetches.erase(it);
   }
 }
@@ -80,12 +89,26 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
   self->state.core = std::move(core);
   self->state.flusher = std::move(flusher);
   self->state.tick_ms = tick_ms;
+  auto& m = metrics_of_broker();
+  const auto& id = self->state.core->id();
+  self->state.records_in = &m.records_in.with({id.topic, std::to_string(id.partition)});
+  self->state.bytes_in = &m.bytes_in.with({id.topic});
+  self->state.bytes_out = &m.bytes_out.with({id.topic});
+  static auto& produce_requests = m.partition_requests.with({"produce"});
+  static auto& fetch_requests = m.partition_requests.with({"fetch"});
+  static auto& offset_requests = m.partition_requests.with({"list_offsets"});
   self->delayed_send(self, std::chrono::milliseconds(tick_ms), tick_atom::value);
   return {
     [=](produce_atom, produce_request& req) -> caf::result<produce_reply> {
       auto& st = self->state;
+      produce_requests.inc();
+      const auto bytes = req.batches.size();
       auto out = st.core->append(req.batches, req.acks, now_ms(self));
-      if (out.reply.error_code == 0) answer_ready_fetches(self);
+      if (out.reply.error_code == 0) {
+        st.records_in->inc(static_cast<uint64_t>(out.reply.last_offset - out.reply.base_offset + 1));
+        st.bytes_in->inc(bytes);
+        answer_ready_fetches(self);
+      }
       if (out.wait_for_flush && out.reply.error_code == 0) {
         auto token = st.next_token++;
         auto promise = self->make_response_promise<produce_reply>();
@@ -99,7 +122,8 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
     },
     [=](fetch_atom, const fetch_request& req) -> caf::result<fetch_reply> {
       auto& st = self->state;
-      if (st.core->can_answer(req)) return st.core->read(req);
+      fetch_requests.inc();
+      if (st.core->can_answer(req)) return counted(self, st.core->read(req));
       auto token = st.next_token++;
       st.core->park(token, req, now_ms(self));
       // Data may already satisfy min_bytes.
@@ -111,8 +135,15 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
       }
       return promise;
     },
-    [=](offsets_atom, const list_offsets_request& req) { return self->state.core->list_offsets(req.timestamp); },
-    [=](info_atom) { return self->state.core->info(); },
+    [=](offsets_atom, const list_offsets_request& req) {
+      offset_requests.inc();
+      return self->state.core->list_offsets(req.timestamp);
+    },
+    [=](info_atom) {
+      auto info = self->state.core->info();
+      info.mailbox_depth = static_cast<int64_t>(self->mailbox().size());
+      return info;
+    },
     [=](alter_atom, const topic_config& cfg) {
       self->state.core->update_config(cfg);
       return true;
@@ -120,7 +151,7 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
     [=](close_atom) {
       auto& st = self->state;
       for (auto& [token, promise] : st.fetches) {
-        if (auto req = st.core->unpark(token)) promise.deliver(st.core->read(*req));
+        if (auto req = st.core->unpark(token)) promise.deliver(counted(self, st.core->read(*req)));
       }
       st.fetches.clear();
       bool ok = true;
@@ -161,7 +192,10 @@ struct flusher_state {
 flusher_actor::behavior_type flusher_behavior(flusher_actor::stateful_pointer<flusher_state>, int) {
   return {
     [](flush_atom, std::shared_ptr<flush_task> task, partition_actor reply_to) {
+      const auto started = std::chrono::steady_clock::now();
       task->outcome = task->job.run();
+      metrics_of_broker().fsync_seconds.observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       caf::anon_send(reply_to, flushed_atom::value, std::move(task));
     },
   };

@@ -278,6 +278,7 @@ partition_info partition_state::info() const {
   p.high_watermark = s.log_end_offset;
   p.size_bytes = static_cast<int64_t>(s.size_bytes);
   p.segments = static_cast<int32_t>(s.segments);
+  for (const auto& [base, size] : log_->segment_sizes()) p.segment_list.push_back({base, static_cast<int64_t>(size)});
   return p;
 }
 

@@ -98,5 +98,6 @@ FLUXO_WIRE_MESSAGE(offset_fetch_request)
 FLUXO_WIRE_MESSAGE(offset_fetch_reply)
 FLUXO_WIRE_MESSAGE(group_description)
 FLUXO_WIRE_MESSAGE(group_overview)
+FLUXO_WIRE_MESSAGE(group_list)
 FLUXO_WIRE_MESSAGE(delete_group_reply)
 }  // namespace fluxo::group

@@ -42,3 +42,8 @@ if(CAF_INCLUDE_DIR AND CAF_CORE_LIB AND CAF_IO_LIB)
     IMPORTED_LOCATION ${CAF_IO_LIB}
     INTERFACE_LINK_LIBRARIES CAF::core)
 endif()
+
+# cpp-httplib (Debian builds it as a shared library; its pkg-config file carries the feature
+# defines the library was built with, which every includer must use too).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)

@@ -17,6 +17,8 @@
 #include "runtime/kafka_listener.hpp"
 #include "actors/address.hpp"
 #include "actors/caf_setup.hpp"
+#include "actors/client/actor_api.hpp"
+#include "runtime/http/http_server.hpp"
 #include "runtime/subcommands.hpp"
 
 namespace fluxo::cli {
@@ -121,15 +123,42 @@ int run_broker(runtime::broker_options opts) {
     }
     kafka_addr = ko.host + ":" + std::to_string(*kport);
   }
+  std::string http_addr = "none";
+  std::unique_ptr<runtime::http::http_server> http;
+  if (opts.http_addr != "none") {
+    runtime::http::http_server_options ho;
+    if (!actors::split_host_port(opts.http_addr, ho.host, ho.port)) {
+      spdlog::error("--http-addr must be host:port or none, got '{}'", opts.http_addr);
+      close_node(sys, *node);
+      return 2;
+    }
+    ho.node_id = opts.node.node_id;
+    ho.node_addr = addr;
+    ho.kafka_addr = kafka_addr;
+    ho.data_dir = opts.node.data_dir;
+    ho.version = "0.1.0";
+    std::string error;
+    http = runtime::http::http_server::start(ho, client::attach_to_node(sys, *node), &error);
+    if (!http) {
+      spdlog::error("--http-addr: {}", error);
+      if (kafka_listener) caf::anon_send_exit(kafka_listener, caf::exit_reason::user_shutdown);
+      close_node(sys, *node);
+      return 1;
+    }
+    http_addr = ho.host + ":" + std::to_string(http->port());
+  }
   if (!opts.ready_file.empty()) {
-    // Line 1: the CAF node address; line 2: the Kafka address (or "none").
-    std::ofstream(opts.ready_file + ".tmp") << addr << "\n" << kafka_addr << "\n";
+    // Line 1: the CAF node address; line 2: the Kafka address; line 3: the HTTP address
+    // ("none" for a listener that is off).
+    std::ofstream(opts.ready_file + ".tmp") << addr << "\n" << kafka_addr << "\n" << http_addr << "\n";
     std::rename((opts.ready_file + ".tmp").c_str(), opts.ready_file.c_str());
   }
-  spdlog::info("fluxo broker ready: node {} at {}, kafka at {}, data {}", opts.node.node_id, addr, kafka_addr,
-               opts.node.data_dir);
+  spdlog::info("fluxo broker ready: node {} at {}, kafka at {}, http at {}, data {}", opts.node.node_id, addr, kafka_addr,
+               http_addr, opts.node.data_dir);
 
   signals_seen.wait(0);
+  if (http) http->set_stopping();
+  http.reset();  // stop answering HTTP before the node closes
   sys.middleman().unpublish(*node, *bound);
   if (kafka_listener) caf::anon_send_exit(kafka_listener, caf::exit_reason::user_shutdown);
   bool clean = close_node(sys, *node);

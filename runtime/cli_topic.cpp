@@ -4,17 +4,23 @@
 // Tables for people, `--json` for scripts. Exit codes: 0 ok, 1 the broker refused or failed
 // (the message says what to do), 2 usage errors.
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <set>
+#include <unistd.h>
 #include <string>
 
 #include "actors/client/client.hpp"
 #include "actors/kafka_error.hpp"
 #include "actors/topic_registry.hpp"
+#include "runtime/admin_json.hpp"
+#include "runtime/cli_common.hpp"
+#include "runtime/record_format.hpp"
 #include "runtime/subcommands.hpp"
 
 namespace fluxo::cli {
@@ -22,28 +28,6 @@ namespace {
 
 using namespace fluxo::client;
 using namespace std::chrono_literals;
-
-struct common_options {
-  std::string broker = "127.0.0.1:4242";
-  bool json = false;
-};
-
-std::unique_ptr<connection> connect(const common_options& o) {
-  connection_options co;
-  co.broker = o.broker;
-  co.request_timeout = 15s;
-  std::string err;
-  auto c = connection::open(co, &err);
-  if (!c) std::cerr << "error: " << err << "\n";
-  return c;
-}
-
-int report(const status& st, const std::string& what) {
-  if (st.ok()) return 0;
-  std::cerr << "error: " << what << ": " << actors::kafka_error_name(st.code) << (st.message.empty() ? "" : " — ")
-            << st.message << "\n";
-  return 1;
-}
 
 bool parse_configs(const std::vector<std::string>& kvs, std::map<std::string, std::string>& out) {
   for (const auto& kv : kvs) {
@@ -55,24 +39,6 @@ bool parse_configs(const std::vector<std::string>& kvs, std::map<std::string, st
     out[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   return true;
-}
-
-nlohmann::json topic_json(const actors::topic_info& t) {
-  nlohmann::json j;
-  j["name"] = t.name;
-  j["internal"] = t.internal;
-  j["partitions"] = nlohmann::json::array();
-  int64_t messages = 0, bytes = 0;
-  for (const auto& p : t.partitions) {
-    j["partitions"].push_back({{"partition", p.partition}, {"leader", p.leader_node}, {"log_start_offset", p.log_start_offset},
-                               {"high_watermark", p.high_watermark}, {"size_bytes", p.size_bytes}, {"segments", p.segments}});
-    messages += p.high_watermark - p.log_start_offset;
-    bytes += p.size_bytes;
-  }
-  j["messages"] = messages;
-  j["size_bytes"] = bytes;
-  j["config"] = actors::to_config_map(t.config);
-  return j;
 }
 
 void add_topic_commands(CLI::App& app) {
@@ -117,14 +83,14 @@ void add_topic_commands(CLI::App& app) {
     auto topics = conn->list_topics(&st);
     if (!st.ok()) return set_exit_code(report(st, "list topics"));
     if (common->json) {
-      auto j = nlohmann::json::array();
-      for (const auto& t : topics) j.push_back(topic_json(t));
+      auto j = runtime::admin_json::array();
+      for (const auto& t : topics) j.push_back(runtime::topic_summary_json(t));
       std::cout << j.dump() << "\n";
       return set_exit_code(0);
     }
     std::printf("%-40s %10s %14s %14s\n", "TOPIC", "PARTITIONS", "MESSAGES", "BYTES");
     for (const auto& t : topics) {
-      auto j = topic_json(t);
+      auto j = runtime::topic_summary_json(t);
       std::printf("%-40s %10zu %14lld %14lld%s\n", t.name.c_str(), t.partitions.size(), static_cast<long long>(j["messages"]),
                   static_cast<long long>(j["size_bytes"]), t.internal ? "  (internal)" : "");
     }
@@ -140,7 +106,7 @@ void add_topic_commands(CLI::App& app) {
     auto t = conn->describe_topic(*name);
     if (t.error_code != 0) return set_exit_code(report(status{t.error_code, "no such topic (see `fluxo topic list`)"}, "describe " + *name));
     if (common->json) {
-      std::cout << topic_json(t).dump() << "\n";
+      std::cout << runtime::topic_detail_json(t).dump() << "\n";
       return set_exit_code(0);
     }
     std::printf("topic %s\n%10s %8s %14s %14s %14s %9s\n", t.name.c_str(), "PARTITION", "LEADER", "LOG START", "HIGH WATERMARK",
@@ -195,6 +161,10 @@ void add_topic_commands(CLI::App& app) {
   });
 }
 
+// SIGINT/SIGTERM end `consume --follow` cleanly: the loop stops, commits and leaves the group.
+std::atomic<bool> interrupted{false};
+extern "C" void on_interrupt(int) { interrupted = true; }
+
 void add_produce_consume(CLI::App& app) {
   struct produce_opts {
     common_options common;
@@ -230,6 +200,16 @@ void add_produce_consume(CLI::App& app) {
     std::mutex mtx;
     uint64_t sent = 0;
     std::string line;
+    // Piped input on a terminal session: a progress line with the rate, once it takes a while.
+    const bool progress = !::isatty(STDIN_FILENO) && ::isatty(STDERR_FILENO);
+    const auto started = std::chrono::steady_clock::now();
+    auto last_progress = started;
+    auto show_progress = [&](bool final) {
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      std::fprintf(stderr, "\r%llu records sent, %.0f records/s, %llu awaiting acknowledgement%s",
+                   static_cast<unsigned long long>(sent), s > 0 ? static_cast<double>(sent) / s : 0.0,
+                   static_cast<unsigned long long>(prod->unacknowledged()), final ? "\n" : "   ");
+    };
     while (std::getline(std::cin, line)) {
       std::optional<std::string> key;
       std::string value = line;
@@ -247,7 +227,15 @@ void add_produce_consume(CLI::App& app) {
         }
       });
       ++sent;
+      if (progress && (sent & 1023) == 0) {
+        auto now = std::chrono::steady_clock::now();
+        if (now - started > 1s && now - last_progress > 250ms) {
+          last_progress = now;
+          show_progress(false);
+        }
+      }
     }
+    if (progress && last_progress != started) show_progress(true);
     auto st = prod->flush(60s);
     if (!st.ok()) return set_exit_code(report(st, "flush"));
     if (failed > 0) {
@@ -262,6 +250,8 @@ void add_produce_consume(CLI::App& app) {
     common_options common;
     std::string topic;
     std::string from = "beginning";
+    std::string format;
+    std::string decode = "text";
     std::string group;
     uint64_t max = 0;
     bool follow = false;
@@ -271,7 +261,13 @@ void add_produce_consume(CLI::App& app) {
   auto* consume = app.add_subcommand("consume", "Print records as JSON lines");
   consume->add_option("topic", c->topic, "Topic")->required();
   consume->add_option("--broker", c->common.broker, "Broker node address")->capture_default_str();
-  consume->add_option("--from", c->from, "beginning | end | <offset>")->capture_default_str();
+  consume->add_option("--from", c->from, "beginning | end | <offset> | @<timestamp ms>")->capture_default_str();
+  consume->add_option("--format", c->format,
+                      "Template instead of JSON: %k key, %v value, %p partition, %o offset, %t timestamp, %h headers, "
+                      "%T topic, \\n \\t (like kcat)");
+  consume->add_option("--decode", c->decode, "Value as text | json (embedded as JSON when it parses) | hex")
+      ->check(CLI::IsMember({"text", "json", "hex"}))
+      ->capture_default_str();
   consume->add_option("--group", c->group, "Consume as a member of this group (commits positions)");
   consume->add_option("--max", c->max, "Stop after this many records (0 = no limit)");
   consume->add_flag("--follow,-f", c->follow, "Keep waiting for new records");
@@ -282,6 +278,7 @@ void add_produce_consume(CLI::App& app) {
     if (info.error_code != 0) return set_exit_code(report(status{info.error_code, "no such topic"}, "consume " + c->topic));
     consumer_options co;
     co.group_id = c->group;
+    if (c->max > 0) co.max_poll_records = std::min<std::size_t>(co.max_poll_records, c->max);
     auto cons = conn->make_consumer(co);
     if (!c->group.empty()) {
       cons->subscribe({c->topic});
@@ -294,9 +291,13 @@ void add_produce_consume(CLI::App& app) {
           cons->seek_to_end(tp);
         } else if (c->from != "beginning") {
           try {
-            cons->seek(tp, std::stoll(c->from));
+            if (c->from[0] == '@') {
+              cons->seek_to_timestamp(tp, std::stoll(c->from.substr(1)));
+            } else {
+              cons->seek(tp, std::stoll(c->from));
+            }
           } catch (...) {
-            std::cerr << "error: --from takes beginning, end or an offset\n";
+            std::cerr << "error: --from takes beginning, end, an offset or @<timestamp ms>\n";
             return set_exit_code(2);
           }
         }
@@ -304,26 +305,33 @@ void add_produce_consume(CLI::App& app) {
     }
     uint64_t n = 0;
     auto idle_since = std::chrono::steady_clock::now();
-    for (;;) {
+    std::signal(SIGINT, on_interrupt);
+    std::signal(SIGTERM, on_interrupt);
+    while (!interrupted) {
       auto records = cons->poll(200ms);
       if (!records.empty()) idle_since = std::chrono::steady_clock::now();
+      std::size_t printed = 0;
       for (const auto& r : records) {
-        nlohmann::ordered_json j;
-        j["key"] = r.key ? nlohmann::ordered_json(*r.key) : nlohmann::ordered_json(nullptr);
-        j["value"] = r.value ? nlohmann::ordered_json(*r.value) : nlohmann::ordered_json(nullptr);
-        j["timestamp"] = r.timestamp;
-        j["partition"] = r.partition;
-        j["offset"] = r.offset;
-        j["headers"] = nlohmann::ordered_json::object();
-        for (const auto& [k, v] : r.headers) j["headers"][k] = v;
-        std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+        if (c->format.empty()) {
+          std::cout << runtime::record_json_line(r, c->decode) << "\n";
+        } else {
+          std::cout << runtime::record_template(r, c->format, c->decode);
+        }
+        ++printed;
         if (c->max > 0 && ++n >= c->max) break;
+      }
+      // Records polled but not printed stay unconsumed: the group's commit must not pass them.
+      std::set<topic_partition> rewound;
+      for (std::size_t i = printed; i < records.size(); ++i) {
+        topic_partition tp{records[i].topic, records[i].partition};
+        if (rewound.insert(tp).second) cons->seek(tp, records[i].offset);
       }
       std::cout.flush();
       if (c->max > 0 && n >= c->max) break;
       if (!c->follow && std::chrono::steady_clock::now() - idle_since > std::chrono::milliseconds(c->idle_ms)) break;
     }
     if (!c->group.empty()) cons->commit_sync();
+    cons->close();
     set_exit_code(0);
   });
 }

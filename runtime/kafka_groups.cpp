@@ -278,9 +278,9 @@ bool handle_list_groups(self_ptr self, const request_header& h, reader& r, respo
   auto v = h.version;
   self->request(self->state.node, self->state.options.request_timeout, actors::groups_atom::value)
       .then(
-          [=](const std::vector<group::group_overview>& groups) {
+          [=](const group::group_list& groups) {
             list_groups_response out;
-            for (const auto& g : groups) out.groups.push_back({g.group_id, g.protocol_type});
+            for (const auto& g : groups.groups) out.groups.push_back({g.group_id, g.protocol_type});
             reply(encode_body(encode_list_groups_response, v, out));
           },
           [=](caf::error&) {

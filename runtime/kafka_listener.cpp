@@ -1,4 +1,5 @@
 // The Kafka listener: connections, framing, in-order responses, dispatch (see the header).
+#include "actors/broker_metrics.hpp"
 #include "runtime/kafka_listener.hpp"
 
 #include <spdlog/spdlog.h>
@@ -56,9 +57,14 @@ void flush_ready(self_ptr self, caf::io::connection_handle hdl) {
   if (wrote) self->flush(hdl);
 }
 
+void count_connections(self_ptr self) {
+  actors::metrics_of_broker().kafka_connections.set(static_cast<double>(self->state.connections.size()));
+}
+
 void close_connection(self_ptr self, caf::io::connection_handle hdl, const std::string& why) {
   spdlog::warn("kafka: closing connection {}: {}", caf::to_string(hdl), why);
   self->state.connections.erase(hdl);
+  count_connections(self);
   self->close(hdl);
 }
 
@@ -122,7 +128,17 @@ void handle_frame(self_ptr self, caf::io::connection_handle hdl, std::vector<cha
     peek.nullable_string();
     silent = peek.int16() == 0 && peek.ok();
   }
+  auto& metrics = actors::metrics_of_broker();
+  const std::string api(api_name(h.key));
+  metrics.kafka_requests.with({api}).inc();
   auto reply = silent ? responder([](std::vector<char>) {}) : make_responder(self, hdl, h.correlation_id);
+  if (!silent) {
+    auto* latency = &metrics.kafka_latency.with({api});
+    reply = [inner = std::move(reply), latency, started = std::chrono::steady_clock::now()](std::vector<char> body) {
+      latency->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      inner(std::move(body));
+    };
+  }
   if (!it->second(self, h, r, reply)) {
     close_connection(self, hdl, std::string("malformed ") + std::string(api_name(h.key)) + " v" +
                                     std::to_string(h.version) + " request: " + r.error());
@@ -138,6 +154,7 @@ caf::behavior listener_behavior(self_ptr self, caf::io::doorman_ptr doorman, act
   return {
     [=](const caf::io::new_connection_msg& msg) {
       self->state.connections.emplace(msg.handle, connection_state(self->state.options.max_request_bytes));
+      count_connections(self);
       self->configure_read(msg.handle, caf::io::receive_policy::at_most(64 * 1024));
     },
     [=](const caf::io::new_data_msg& msg) {
@@ -151,7 +168,10 @@ caf::behavior listener_behavior(self_ptr self, caf::io::doorman_ptr doorman, act
       }
       if (it->second.frames.failed()) close_connection(self, msg.handle, it->second.frames.error());
     },
-    [=](const caf::io::connection_closed_msg& msg) { self->state.connections.erase(msg.handle); },
+    [=](const caf::io::connection_closed_msg& msg) {
+      self->state.connections.erase(msg.handle);
+      count_connections(self);
+    },
     [=](const caf::io::acceptor_closed_msg&) { self->quit(); },
   };
 }

@@ -21,7 +21,7 @@ if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/nu
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null
 fi
 
-"$bin" broker --data-dir "$dir/data" --node-addr 127.0.0.1:0 --kafka-addr 127.0.0.1:0 --ready-file "$dir/ready" --log-level warn \
+"$bin" broker --data-dir "$dir/data" --node-addr 127.0.0.1:0 --kafka-addr 127.0.0.1:0 --http-addr 127.0.0.1:0 --ready-file "$dir/ready" --log-level warn \
   > "$dir/broker.log" 2>&1 &
 broker=$!
 for _ in $(seq 100); do [[ -s "$dir/ready" ]] && break; sleep 0.1; done

@@ -39,7 +39,7 @@ echo "OK: every acknowledged record (up to offset $last_ack) survived the kill; 
 echo
 echo "== 5. A broker node and a client in another process"
 ready="$dir/broker.ready"
-"$bin/fluxo" broker --data-dir "$dir/broker-data" --node-addr 127.0.0.1:0 --kafka-addr 127.0.0.1:0 --ready-file "$ready" \
+"$bin/fluxo" broker --data-dir "$dir/broker-data" --node-addr 127.0.0.1:0 --kafka-addr 127.0.0.1:0 --http-addr 127.0.0.1:0 --ready-file "$ready" \
   --log-level warn > "$dir/broker.log" 2>&1 &
 broker=$!
 stop_broker() { kill -TERM "$broker" 2>/dev/null || true; wait "$broker" 2>/dev/null || true; }

@@ -9,8 +9,9 @@ packages=(
   libcaf-dev libspdlog-dev libfmt-dev libmsgpack-cxx-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev libzstd-dev liblz4-dev libsnappy-dev
-  libcli11-dev nlohmann-json3-dev
-  kcat librdkafka-dev python3-confluent-kafka
+  libcli11-dev nlohmann-json3-dev libcpp-httplib-dev
+  kcat librdkafka-dev python3-confluent-kafka python3-prometheus-client
+  chromium
 )
 
 missing=()
@@ -19,7 +20,19 @@ for p in "${packages[@]}"; do
   [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
 
+install_npm_tools() {
+  # The console's browser test drives Debian's chromium with playwright-core (from npm, pinned
+  # in tests/console/package-lock.json; never a downloaded browser).
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/console"
+  if [[ -f "$dir/package-lock.json" && ! -d "$dir/node_modules/playwright-core" ]] && command -v npm >/dev/null; then
+    echo "install-deps: npm ci in tests/console"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+}
+
 if ((${#missing[@]} == 0)); then
+  install_npm_tools
   exit 0
 fi
 
@@ -33,3 +46,4 @@ if [[ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2
 fi
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "install-deps: done"
+install_npm_tools

@@ -620,6 +620,13 @@ result<void> partition_log::close() {
   return write_clean_shutdown_marker(dir_, marker);
 }
 
+std::vector<std::pair<int64_t, uint64_t>> partition_log::segment_sizes() const {
+  std::vector<std::pair<int64_t, uint64_t>> out;
+  out.reserve(segments_.size());
+  for (const auto& [base, seg] : segments_) out.emplace_back(base, seg->size());
+  return out;
+}
+
 log_stats partition_log::stats() const {
   log_stats s;
   s.segments = segments_.size();

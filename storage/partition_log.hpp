@@ -31,6 +31,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "storage/log_config.hpp"
@@ -152,6 +153,8 @@ class partition_log {
 
   // Segment bases in order (for tools and tests).
   std::vector<int64_t> segment_bases() const;
+  // (base offset, size in bytes) of every segment, oldest first.
+  std::vector<std::pair<int64_t, uint64_t>> segment_sizes() const;
 
  private:
   partition_log(std::string dir, log_config config);

@@ -30,6 +30,11 @@ using credit_atom = caf::atom_constant<caf::atom("credit")>;
 // The actor system the connection's actors run in.
 caf::actor_system& actor_system_of(connection& conn);
 
+// A connection to a node actor of this process (for example the broker's own HTTP API), sharing
+// its actor system. The connection does not own the node: destroying it leaves the node running.
+std::unique_ptr<connection> attach_to_node(caf::actor_system& sys, actors::node_actor node,
+                                           std::chrono::milliseconds request_timeout = std::chrono::seconds(30));
+
 // Starts delivering the consumer's records to `subscriber` with `initial_credit` records of
 // credit. Returns the source actor (send credit to it; exit it to stop).
 caf::actor deliver_to_actor(connection& conn, std::unique_ptr<consumer> consumer, caf::actor subscriber,

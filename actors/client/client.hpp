@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "actors/group/group_types.hpp"
 #include "actors/messages.hpp"
 #include "storage/compression.hpp"
 
@@ -158,6 +159,17 @@ class consumer {
   virtual std::optional<int64_t> position(const topic_partition& tp) const = 0;
 };
 
+// What connection::read returns: records of one partition and where the next read starts.
+struct read_result {
+  status st;
+  std::vector<consumed_record> records;
+  int64_t next_offset = 0;
+  int64_t high_watermark = 0;
+  int64_t log_start_offset = 0;
+};
+
+using group_offsets = std::vector<std::pair<topic_partition, int64_t>>;
+
 class connection {
  public:
   // Connects to a broker node, or starts an embedded one when options.broker is empty.
@@ -173,6 +185,23 @@ class connection {
   virtual topic_info describe_topic(const std::string& name) = 0;
   // Offsets: -1 latest (end), -2 earliest, else the first offset with timestamp >= it.
   virtual std::pair<status, int64_t> list_offset(const topic_partition& tp, int64_t timestamp) = 0;
+
+  // Records of one partition from `offset` on: whole batches up to `max_bytes` are read, at most
+  // `max_records` returned; with `max_wait` > 0 it waits that long for records to arrive.
+  virtual read_result read(const topic_partition& tp, int64_t offset, std::size_t max_records,
+                           std::chrono::milliseconds max_wait = std::chrono::milliseconds(0),
+                           int32_t max_bytes = 1 << 20) = 0;
+
+  // Consumer groups (admin). list_groups: every live group, sorted. describe_group: state,
+  // members, assignment and rebalance history (GROUP_ID_NOT_FOUND for an unknown group).
+  // commit_offsets sets a group's positions; Kafka's tools only do that while a group has no
+  // members, and so do fluxo's CLI and HTTP API (they check first). delete_group fails with
+  // NON_EMPTY_GROUP while members are active.
+  virtual std::vector<group::group_overview> list_groups(status* st = nullptr) = 0;
+  virtual std::pair<status, group::group_description> describe_group(const std::string& group_id) = 0;
+  virtual std::pair<status, std::vector<group::fetched_offset>> committed_offsets(const std::string& group_id) = 0;
+  virtual status commit_offsets(const std::string& group_id, const group_offsets& offsets) = 0;
+  virtual status delete_group(const std::string& group_id) = 0;
 
   virtual std::unique_ptr<producer> make_producer(const producer_options& options = {}) = 0;
   virtual std::unique_ptr<consumer> make_consumer(const consumer_options& options = {}) = 0;

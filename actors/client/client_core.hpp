@@ -14,8 +14,9 @@
 namespace fluxo::client {
 
 struct client_core {
-  std::unique_ptr<caf::actor_system_config> cfg;
-  std::unique_ptr<caf::actor_system> sys;
+  std::unique_ptr<caf::actor_system_config> cfg;  // null when attached to a host's system
+  std::unique_ptr<caf::actor_system> owned_sys;   // null when attached to a host's system
+  caf::actor_system* sys = nullptr;               // the system the client's actors run in
   actors::node_actor node;
   bool embedded = false;
   std::chrono::milliseconds timeout{30000};

@@ -4,7 +4,9 @@
 
 #include "actors/address.hpp"
 #include "actors/caf_setup.hpp"
+#include "actors/client/actor_api.hpp"
 #include "actors/client/client_core.hpp"
+#include "actors/client/record_decode.hpp"
 #include "actors/topic_actor.hpp"
 
 namespace fluxo::client {
@@ -82,6 +84,139 @@ class connection_impl final : public connection {
             [&](caf::error& err) { out.first = transport_error(*core_->sys, err); });
     return out;
   }
+  read_result read(const topic_partition& tp, int64_t offset, std::size_t max_records, std::chrono::milliseconds max_wait,
+                   int32_t max_bytes) override {
+    read_result out;
+    out.next_offset = offset;
+    auto route = lookup_topic(*core_, tp.topic);
+    if (!route.st.ok()) {
+      out.st = route.st;
+      return out;
+    }
+    if (tp.partition < 0 || tp.partition >= static_cast<int32_t>(route.partitions.size())) {
+      out.st = status{code(kafka_error::unknown_topic_or_partition), "topic '" + tp.topic + "' has no partition " + std::to_string(tp.partition)};
+      return out;
+    }
+    caf::scoped_actor self{*core_->sys};
+    fetch_request req{offset, std::max(max_bytes, 1), static_cast<int32_t>(max_wait.count()), 1};
+    self->request(route.partitions[static_cast<size_t>(tp.partition)], core_->timeout + max_wait, fetch_atom::value, req)
+        .receive(
+            [&](const fetch_reply& r) {
+              out.high_watermark = r.high_watermark;
+              out.log_start_offset = r.log_start_offset;
+              if (r.error_code != 0) {
+                out.st = status{r.error_code, std::string(kafka_error_name(r.error_code)) + " reading " + tp.topic + "/" +
+                                                  std::to_string(tp.partition) + " at offset " + std::to_string(offset)};
+                return;
+              }
+              out.next_offset = decode_fetched(tp, r.records, offset, out.records);
+              if (r.records.empty()) out.next_offset = std::max(offset, r.next_offset);
+              if (out.records.size() > max_records) {
+                out.records.resize(max_records);
+                out.next_offset = max_records > 0 ? out.records.back().offset + 1 : offset;
+              }
+            },
+            [&](caf::error& err) { out.st = transport_error(*core_->sys, err); });
+    return out;
+  }
+
+  std::vector<group::group_overview> list_groups(status* st) override {
+    auto r = ask<group::group_list>(groups_atom::value);
+    if (st) *st = r.first;
+    return std::move(r.second.groups);
+  }
+
+  // Runs `fn(self, coordinator)` against a group's coordinator actor (created on first use).
+  template <class Fn>
+  status with_coordinator(const std::string& group_id, Fn fn) {
+    auto coord = ask<group_actor>(coordinator_atom::value, group_id);
+    if (!coord.first.ok()) return coord.first;
+    caf::scoped_actor self{*core_->sys};
+    return fn(self, coord.second);
+  }
+
+  bool group_exists(const std::string& group_id, status& st) {
+    auto groups = list_groups(&st);
+    if (!st.ok()) return false;
+    for (const auto& g : groups) {
+      if (g.group_id == group_id) return true;
+    }
+    st = status{code(kafka_error::group_id_not_found), "no consumer group '" + group_id + "'"};
+    return false;
+  }
+
+  std::pair<status, group::group_description> describe_group(const std::string& group_id) override {
+    std::pair<status, group::group_description> out;
+    if (!group_exists(group_id, out.first)) return out;
+    out.first = with_coordinator(group_id, [&](caf::scoped_actor& self, const group_actor& g) {
+      status st;
+      self->request(g, core_->timeout, describe_atom::value)
+          .receive([&](group::group_description& d) { out.second = std::move(d); },
+                   [&](caf::error& err) { st = transport_error(*core_->sys, err); });
+      return st;
+    });
+    return out;
+  }
+
+  std::pair<status, std::vector<group::fetched_offset>> committed_offsets(const std::string& group_id) override {
+    std::pair<status, std::vector<group::fetched_offset>> out;
+    if (!group_exists(group_id, out.first)) return out;
+    out.first = with_coordinator(group_id, [&](caf::scoped_actor& self, const group_actor& g) {
+      status st;
+      self->request(g, core_->timeout, committed_atom::value, group::offset_fetch_request{})
+          .receive(
+              [&](group::offset_fetch_reply& r) {
+                st.code = code(r.error);
+                if (!st.ok()) st.message = std::string(kafka_error_name(st.code)) + " reading the offsets of '" + group_id + "'";
+                out.second = std::move(r.partitions);
+              },
+              [&](caf::error& err) { st = transport_error(*core_->sys, err); });
+      return st;
+    });
+    return out;
+  }
+
+  status commit_offsets(const std::string& group_id, const group_offsets& offsets) override {
+    group::offset_commit_request req;  // a standalone commit: no member, generation -1
+    for (const auto& [tp, offset] : offsets) req.partitions.push_back({tp.topic, tp.partition, offset, -1, ""});
+    return with_coordinator(group_id, [&](caf::scoped_actor& self, const group_actor& g) {
+      status st;
+      self->request(g, core_->timeout, commit_atom::value, req)
+          .receive(
+              [&](const group::offset_commit_reply& r) {
+                for (const auto& p : r.partitions) {
+                  if (p.error != kafka_error::none) {
+                    st = status{code(p.error), std::string(kafka_error_name(code(p.error))) + " committing " + p.topic + "/" +
+                                                   std::to_string(p.partition)};
+                    break;
+                  }
+                }
+              },
+              [&](caf::error& err) { st = transport_error(*core_->sys, err); });
+      return st;
+    });
+  }
+
+  status delete_group(const std::string& group_id) override {
+    status st;
+    if (!group_exists(group_id, st)) return st;
+    return with_coordinator(group_id, [&](caf::scoped_actor& self, const group_actor& g) {
+      status out;
+      self->request(g, core_->timeout, delete_atom::value)
+          .receive(
+              [&](const group::delete_group_reply& r) {
+                out.code = code(r.error);
+                if (r.error == kafka_error::non_empty_group) {
+                  out.message = "group '" + group_id + "' still has active members: stop them first";
+                } else if (!out.ok()) {
+                  out.message = std::string(kafka_error_name(out.code)) + " deleting group '" + group_id + "'";
+                }
+              },
+              [&](caf::error& err) { out = transport_error(*core_->sys, err); });
+      return out;
+    });
+  }
+
   std::unique_ptr<producer> make_producer(const producer_options& options) override {
     return make_producer_impl(core_, options);
   }
@@ -130,7 +265,8 @@ std::unique_ptr<connection> connection::open(const connection_options& options, 
   core->timeout = options.request_timeout;
   core->cfg = std::make_unique<caf::actor_system_config>();
   configure_caf(*core->cfg, caf_tuning{options.threads, 1000, 10000});
-  core->sys = std::make_unique<caf::actor_system>(*core->cfg);
+  core->owned_sys = std::make_unique<caf::actor_system>(*core->cfg);
+  core->sys = core->owned_sys.get();
   auto fail = [&](std::string msg) -> std::unique_ptr<connection> {
     if (error) *error = std::move(msg);
     return nullptr;
@@ -155,6 +291,15 @@ std::unique_ptr<connection> connection::open(const connection_options& options, 
     }
     core->node = *remote;
   }
+  return std::make_unique<connection_impl>(std::move(core));
+}
+
+std::unique_ptr<connection> attach_to_node(caf::actor_system& sys, actors::node_actor node,
+                                           std::chrono::milliseconds request_timeout) {
+  auto core = std::make_shared<client_core>();
+  core->timeout = request_timeout;
+  core->sys = &sys;
+  core->node = std::move(node);
   return std::make_unique<connection_impl>(std::move(core));
 }
 

@@ -19,6 +19,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/client/client_core.hpp"
+#include "actors/client/record_decode.hpp"
 #include "actors/group/consumer_protocol.hpp"
 #include "storage/record_batch.hpp"
 
@@ -128,36 +129,7 @@ void resolve_position(self_ptr self, const topic_partition& tp, int64_t spec) {
 
 void deliver(self_ptr self, const topic_partition& tp, const fetch_reply& reply, int64_t from) {
   std::vector<consumed_record> out;
-  int64_t next = from;
-  storage::batch_cursor cursor(reply.records);
-  while (auto b = cursor.next()) {
-    if (b->first.control()) {
-      next = std::max(next, b->first.next_offset());
-      continue;
-    }
-    auto status = storage::for_each_record(b->second, [&](const storage::record_view& r) {
-      if (r.offset < from) return true;
-      consumed_record cr;
-      cr.topic = tp.topic;
-      cr.partition = tp.partition;
-      cr.offset = r.offset;
-      cr.timestamp = r.timestamp;
-      if (r.key) cr.key = std::string(*r.key);
-      if (r.value) cr.value = std::string(*r.value);
-      if (r.header_count > 0) {
-        if (auto hs = storage::decode_headers(r)) {
-          for (auto& h : *hs) cr.headers.emplace_back(h.key, h.value.value_or(""));
-        }
-      }
-      out.push_back(std::move(cr));
-      return true;
-    });
-    if (!status) {
-      spdlog::error("consumer: undecodable batch in {}/{} at offset {}: {}", tp.topic, tp.partition,
-                    b->first.base_offset, status.err().to_string());
-    }
-    next = std::max(next, b->first.next_offset());
-  }
+  int64_t next = decode_fetched(tp, reply.records, from, out);
   auto& slot = self->state.slots[tp];
   slot.position = std::max(next, reply.records.empty() ? std::max(from, reply.next_offset) : next);
   if (out.empty()) return;

@@ -687,7 +687,9 @@ bool consumer_group::exists() const {
          (generation_ > 0 || !offsets_.empty() || !members_.empty() || !pending_.empty());
 }
 
-group_overview consumer_group::overview() const { return {group_id_, protocol_type_, state_}; }
+group_overview consumer_group::overview() const {
+  return {group_id_, protocol_type_, state_, static_cast<int32_t>(members_.size())};
+}
 
 group_description consumer_group::describe() const {
   group_description d;
@@ -737,6 +739,7 @@ group_metadata_record consumer_group::metadata_record(int64_t now) const {
 
 void consumer_group::note(int64_t now, std::string reason) {
   history_.push_back({now, generation_, std::move(reason)});
+  ++notes_written_;
   while (history_.size() > cfg_.max_history) history_.pop_front();
 }
 

@@ -87,6 +87,10 @@ class consumer_group {
   offset_fetch_reply fetch_offsets(const offset_fetch_request& req) const;
   group_description describe() const;
   group_overview overview() const;
+  // Rebalance history for observers: how many notes were ever written, and the newest ones
+  // (at most config.max_history). Cheap: no copy.
+  uint64_t notes_written() const { return notes_written_; }
+  const std::deque<rebalance_event>& history() const { return history_; }
   std::optional<int64_t> next_deadline() const;
 
   // ---- restart: apply records read back from __consumer_offsets, before any request ----
@@ -166,6 +170,7 @@ class consumer_group {
 
   std::map<topic_partition, committed> offsets_;
   std::deque<rebalance_event> history_;
+  uint64_t notes_written_ = 0;
 };
 
 }  // namespace fluxo::group

@@ -309,7 +309,14 @@ struct group_overview {  // one ListGroups entry
   std::string group_id{};
   std::string protocol_type{};
   group_state state = group_state::empty;
-  MSGPACK_DEFINE_MAP(group_id, protocol_type, state)
+  int32_t members = 0;
+  MSGPACK_DEFINE_MAP(group_id, protocol_type, state, members)
+};
+
+// Every group of a node, sorted by id (one message, so it crosses node boundaries as one map).
+struct group_list {
+  std::vector<group_overview> groups{};
+  MSGPACK_DEFINE_MAP(groups)
 };
 
 }  // namespace fluxo::group

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -57,14 +58,14 @@ TEST_F(cli, BrokerTakesOptionsFromATomlFileAndFlagsWin) {
   write("fluxo.toml", "[broker]\ndata-dir = \"" + data_file + "\"\nnode-addr = \"127.0.0.1:0\"\nready-file = \"" +
                           ready + "\"\nlog-level = \"warn\"\n");
   {
-    child_process b(FLUXO_BIN, {"broker", "--config", (dir / "fluxo.toml").string(), "--kafka-addr", "127.0.0.1:0"}, (dir / "b1.log").string());
+    child_process b(FLUXO_BIN, {"broker", "--config", (dir / "fluxo.toml").string(), "--kafka-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"}, (dir / "b1.log").string());
     ASSERT_FALSE(fluxo::test::wait_for_file(ready, 20s).empty()) << read_text((dir / "b1.log").string());
     EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(data_file) / "topics.json"));
     b.signal(SIGTERM);
     EXPECT_EQ(b.wait(30s), std::optional<int>(0));
   }
   std::filesystem::remove(ready);
-  child_process b(FLUXO_BIN, {"broker", "--config", (dir / "fluxo.toml").string(), "--data-dir", data_flag, "--kafka-addr", "127.0.0.1:0"},
+  child_process b(FLUXO_BIN, {"broker", "--config", (dir / "fluxo.toml").string(), "--data-dir", data_flag, "--kafka-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"},
                   (dir / "b2.log").string());
   ASSERT_FALSE(fluxo::test::wait_for_file(ready, 20s).empty()) << read_text((dir / "b2.log").string());
   EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(data_flag) / "topics.json"));
@@ -74,11 +75,11 @@ TEST_F(cli, BrokerTakesOptionsFromATomlFileAndFlagsWin) {
 
 TEST_F(cli, BrokerRefusesAnAddressInUse) {
   auto ready = (dir / "ready").string();
-  child_process first(FLUXO_BIN, {"broker", "--data-dir", (dir / "a").string(), "--node-addr", "127.0.0.1:0", "--kafka-addr", "127.0.0.1:0", "--ready-file", ready},
+  child_process first(FLUXO_BIN, {"broker", "--data-dir", (dir / "a").string(), "--node-addr", "127.0.0.1:0", "--kafka-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--ready-file", ready},
                       (dir / "a.log").string());
   auto addr = fluxo::test::wait_for_file(ready, 20s);
   ASSERT_FALSE(addr.empty());
-  auto [code, out] = run({"broker", "--data-dir", (dir / "b").string(), "--node-addr", addr, "--kafka-addr", "127.0.0.1:0"});
+  auto [code, out] = run({"broker", "--data-dir", (dir / "b").string(), "--node-addr", addr, "--kafka-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"});
   EXPECT_EQ(code, 1);
   EXPECT_NE(out.find("cannot listen"), std::string::npos) << out;
   first.signal(SIGTERM);
@@ -128,7 +129,7 @@ TEST_F(cli, BenchStorageEndsWithAJsonLine) {
 TEST_F(cli, TopicProduceConsumeAgainstABroker) {
   auto ready = (dir / "ready").string();
   child_process broker(FLUXO_BIN, {"broker", "--data-dir", (dir / "data").string(), "--node-addr", "127.0.0.1:0",
-                                   "--kafka-addr", "127.0.0.1:0", "--ready-file", ready},
+                                   "--kafka-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--ready-file", ready},
                        (dir / "broker.log").string());
   auto addr = fluxo::test::wait_for_file(ready, 20s);
   ASSERT_FALSE(addr.empty());
@@ -162,6 +163,74 @@ TEST_F(cli, TopicProduceConsumeAgainstABroker) {
   auto [c9, o9] = run({"topic", "describe", "orders", "--broker", addr});
   EXPECT_EQ(c9, 1);
   EXPECT_NE(o9.find("UNKNOWN_TOPIC_OR_PARTITION"), std::string::npos) << o9;
+  broker.signal(SIGTERM);
+  EXPECT_EQ(broker.wait(30s), std::optional<int>(0));
+}
+
+TEST_F(cli, GroupCommandsAndConsumeFormatsAgainstABroker) {
+  auto ready = (dir / "ready").string();
+  child_process broker(FLUXO_BIN, {"broker", "--data-dir", (dir / "data").string(), "--node-addr", "127.0.0.1:0",
+                                   "--kafka-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--ready-file", ready},
+                       (dir / "broker.log").string());
+  auto addr = fluxo::test::wait_for_file(ready, 20s);
+  ASSERT_FALSE(addr.empty());
+  ASSERT_EQ(run({"topic", "create", "orders", "-p", "3", "--broker", addr}).first, 0);
+  auto out = (dir / "produce.txt").string();
+  child_process producer("/bin/sh", {"-c", "for i in $(seq 0 29); do echo \"k$i:{\\\"n\\\":$i}\"; done | " + std::string(FLUXO_BIN) +
+                                               " produce orders -K : --broker " + addr},
+                         out);
+  ASSERT_EQ(producer.wait(60s), std::optional<int>(0)) << read_text(out);
+
+  // A group member that prints 10 records commits exactly those 10 (stdout carries only JSON).
+  auto [c1, o1] = run({"consume", "orders", "--group", "billing", "--max", "10", "--broker", addr});
+  EXPECT_EQ(c1, 0) << o1;
+  EXPECT_EQ(std::count(o1.begin(), o1.end(), '\n'), 10) << o1;
+  auto [c2, o2] = run({"group", "list", "--json", "--broker", addr});
+  EXPECT_EQ(c2, 0) << o2;
+  EXPECT_NE(o2.find(R"({"group_id":"billing","state":"Empty","protocol_type":"fluxo","members":0,"total_lag":20})"), std::string::npos) << o2;
+  auto [c3, o3] = run({"group", "describe", "billing", "--broker", addr});
+  EXPECT_EQ(c3, 0) << o3;
+  EXPECT_NE(o3.find("total lag 20"), std::string::npos) << o3;
+  EXPECT_NE(o3.find("LAG TIME"), std::string::npos) << o3;
+  EXPECT_NE(o3.find("joined"), std::string::npos) << o3;  // rebalance history
+
+  // Resets: dry run writes nothing; bad usage is exit code 2; applied resets move the lag.
+  auto [c4, o4] = run({"group", "reset-offsets", "billing", "--topic", "orders", "--to", "earliest", "--dry-run", "--json", "--broker", addr});
+  EXPECT_EQ(c4, 0) << o4;
+  EXPECT_NE(o4.find(R"("dry_run":true)"), std::string::npos) << o4;
+  EXPECT_NE(run({"group", "describe", "billing", "--broker", addr}).second.find("total lag 20"), std::string::npos);
+  EXPECT_EQ(run({"group", "reset-offsets", "billing", "--topic", "orders", "--to", "offset", "--broker", addr}).first, 2);
+  EXPECT_EQ(run({"group", "reset-offsets", "billing", "--topic", "orders", "--to", "sideways", "--broker", addr}).first, 2);
+  auto [c5, o5] = run({"group", "reset-offsets", "billing", "--topic", "orders", "--to", "latest", "--broker", addr});
+  EXPECT_EQ(c5, 0) << o5;
+  EXPECT_NE(run({"group", "describe", "billing", "--broker", addr}).second.find("total lag 0"), std::string::npos);
+  auto [c6, o6] = run({"group", "reset-offsets", "billing", "--topic", "orders", "--to", "offset", "--value", "2", "--partitions", "0,1",
+                       "--json", "--broker", addr});
+  EXPECT_EQ(c6, 0) << o6;
+  EXPECT_NE(o6.find(R"("partition":0,"from":)"), std::string::npos) << o6;
+  EXPECT_NE(o6.find(R"("partition":1,"from":)"), std::string::npos) << o6;
+  EXPECT_EQ(o6.find(R"("partition":2)"), std::string::npos) << o6;  // only the partitions asked for
+  auto [c7, o7] = run({"group", "reset-offsets", "billing", "--topic", "orders", "--to", "earliest", "--partitions", "7", "--broker", addr});
+  EXPECT_EQ(c7, 1) << o7;
+  EXPECT_NE(o7.find("no partition 7"), std::string::npos) << o7;
+
+  // Unknown groups and deletes.
+  auto [c8, o8] = run({"group", "describe", "nobody", "--broker", addr});
+  EXPECT_EQ(c8, 1);
+  EXPECT_NE(o8.find("GROUP_ID_NOT_FOUND"), std::string::npos) << o8;
+  EXPECT_EQ(run({"group", "delete", "billing", "--broker", addr}).first, 0);
+  EXPECT_EQ(run({"group", "delete", "billing", "--broker", addr}).first, 1);
+
+  // consume: kcat-style templates, JSON value decoding, start by timestamp.
+  auto [c9, o9] = run({"consume", "orders", "--max", "1", "--format", "%k|%v|%p\\n", "--broker", addr});
+  EXPECT_EQ(c9, 0) << o9;
+  EXPECT_NE(o9.find(R"(|{"n":)"), std::string::npos) << o9;
+  auto [c10, o10] = run({"consume", "orders", "--max", "1", "--decode", "json", "--broker", addr});
+  EXPECT_NE(o10.find(R"("value":{"n":)"), std::string::npos) << o10;
+  auto [c11, o11] = run({"consume", "orders", "--from", "@99999999999999", "--broker", addr});
+  EXPECT_EQ(c11, 0);
+  EXPECT_EQ(o11.find("\"key\""), std::string::npos) << o11;  // nothing at or after that time
+  EXPECT_EQ(run({"consume", "orders", "--decode", "base64", "--broker", addr}).first, 2);
   broker.signal(SIGTERM);
   EXPECT_EQ(broker.wait(30s), std::optional<int>(0));
 }

@@ -39,7 +39,7 @@ struct broker_process : ::testing::Test {
     auto ready = (dir / "ready").string();
     std::filesystem::remove(ready);
     broker = std::make_unique<child_process>(
-        FLUXO_BIN, std::vector<std::string>{"broker", "--kafka-addr", "127.0.0.1:0", "--data-dir", (dir / "data").string(), "--node-addr",
+        FLUXO_BIN, std::vector<std::string>{"broker", "--kafka-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--data-dir", (dir / "data").string(), "--node-addr",
                                             "127.0.0.1:0", "--ready-file", ready, "--default-partitions", "2"},
         (dir / "broker.log").string());
     addr = fluxo::test::wait_for_file(ready, 20s);

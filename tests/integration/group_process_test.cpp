@@ -67,7 +67,7 @@ struct group_processes : ::testing::Test {
     auto ready = (dir / "ready").string();
     std::filesystem::remove(ready);
     broker = std::make_unique<child_process>(
-        FLUXO_BIN, std::vector<std::string>{"broker", "--kafka-addr", "127.0.0.1:0", "--data-dir", (dir / "data").string(), "--node-addr", "127.0.0.1:0",
+        FLUXO_BIN, std::vector<std::string>{"broker", "--kafka-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--data-dir", (dir / "data").string(), "--node-addr", "127.0.0.1:0",
                                             "--ready-file", ready, "--heartbeat-ms", "500", "--connection-timeout-ms", "3000"},
         (dir / "broker.log").string());
     addr = fluxo::test::wait_for_file(ready, 20s);

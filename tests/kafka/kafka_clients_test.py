@@ -36,7 +36,7 @@ class Broker:
         self.log = open(os.path.join(self.data_dir, "broker.log"), "ab")
         self.proc = subprocess.Popen(
             [FLUXO, "broker", "--data-dir", os.path.join(self.data_dir, "data"), "--node-addr", "127.0.0.1:0",
-             "--kafka-addr", "127.0.0.1:0", "--ready-file", ready, "--default-partitions", "1"],
+             "--kafka-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--ready-file", ready, "--default-partitions", "1"],
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 30
         while time.time() < deadline:

@@ -1,0 +1,61 @@
+// /api/v1/topics: list, create, describe, delete (docs/http-api.md).
+#include "actors/kafka_error.hpp"
+#include "actors/topic_registry.hpp"
+#include "runtime/admin_json.hpp"
+#include "runtime/http/api.hpp"
+
+namespace fluxo::runtime::http {
+void add_topic_routes(httplib::Server& server, std::shared_ptr<server_context> ctx) {
+  server.Get("/api/v1/topics", [ctx](const httplib::Request&, httplib::Response& res) {
+    client::status st;
+    auto topics = ctx->conn->list_topics(&st);
+    if (!st.ok()) return send_error(res, st);
+    json out = json::array();
+    std::lock_guard<std::mutex> guard(ctx->mtx);
+    for (const auto& t : topics) {
+      auto it = ctx->produce_rates.find(t.name);
+      out.push_back(topic_summary_json(t, it == ctx->produce_rates.end() ? 0.0 : it->second.per_second()));
+    }
+    send_json(res, {{"topics", out}});
+  });
+
+  server.Post("/api/v1/topics", [ctx](const httplib::Request& req, httplib::Response& res) {
+    auto body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("name") || !body["name"].is_string()) {
+      return send_error(res, 400, R"(expected a JSON object like {"name": "orders", "partitions": 3, "config": {"retention.ms": "3600000"}})");
+    }
+    const auto name = body["name"].get<std::string>();
+    actors::topic_config cfg;
+    if (body.contains("partitions")) {
+      if (!body["partitions"].is_number_integer()) return send_error(res, 400, "partitions must be an integer");
+      cfg.partitions = body["partitions"].get<int32_t>();
+    }
+    if (body.contains("config")) {
+      if (!body["config"].is_object()) return send_error(res, 400, "config must be an object of strings");
+      std::map<std::string, std::string> entries;
+      for (const auto& [k, v] : body["config"].items()) entries[k] = v.is_string() ? v.get<std::string>() : v.dump();
+      if (auto bad = actors::apply_config_map(cfg, entries)) {
+        return send_error(res, client::status{actors::code(actors::kafka_error::invalid_config), *bad});
+      }
+    }
+    auto st = ctx->conn->create_topic(name, cfg);
+    if (!st.ok()) return send_error(res, st);
+    send_json(res, topic_detail_json(ctx->conn->describe_topic(name)), 201);
+  });
+
+  server.Get(R"(/api/v1/topics/([^/]+))", [ctx](const httplib::Request& req, httplib::Response& res) {
+    const std::string name = req.matches[1];
+    auto t = ctx->conn->describe_topic(name);
+    if (t.error_code != 0) return send_error(res, client::status{t.error_code, "no topic '" + name + "'"});
+    send_json(res, topic_detail_json(t));
+  });
+
+  server.Delete(R"(/api/v1/topics/([^/]+))", [ctx](const httplib::Request& req, httplib::Response& res) {
+    const std::string name = req.matches[1];
+    auto st = ctx->conn->delete_topic(name);
+    if (!st.ok()) return send_error(res, st);
+    send_json(res, {{"deleted", name}});
+  });
+}
+
+}  // namespace fluxo::runtime::http
