@@ -54,5 +54,13 @@ echo "== 6. The same broker through the Kafka protocol ($kafka): kcat reads what
 kcat -b "$kafka" -C -t greetings -p 0 -o beginning -c 3 -f '   kcat: %t/%p@%o key=%k value=%s\n' 2>/dev/null || true
 printf 'from-kcat-1\nfrom-kcat-2\n' | kcat -b "$kafka" -P -t from-kafka 2>/dev/null
 kcat -b "$kafka" -C -t from-kafka -o beginning -e -q -f '   kcat wrote and read back: %s\n' 2>/dev/null || true
+http=$(sed -n 3p "$ready")
+echo "== 7. Seeing inside: a consumer group with lag, from the CLI and the HTTP API ($http)"
+"$bin/fluxo" consume greetings --broker "$addr" --group demo-readers --max 2500 > /dev/null
+"$bin/fluxo" group describe demo-readers --broker "$addr" | head -n 6 | sed 's/^/   /'
+echo "   GET /api/v1/groups:      $(curl -s "http://$http/api/v1/groups")"
+echo "   GET /metrics (excerpt):"
+curl -s "http://$http/metrics" | grep -E '^fluxo_(group_lag_messages|records_in_total)\{' | head -n 4 | sed 's/^/     /'
+echo "   (the web console is at http://$http/ while a broker runs; this demo's broker stops now)"
 stop_broker
 echo "   broker stopped with SIGTERM (clean shutdown markers written)"
