@@ -37,6 +37,8 @@ add_library(fluxo_client
   client/producer.cpp
   client/group_admin.cpp
   client/record_decode.cpp
+  client/retry.cpp
+  client/tracing.cpp
 )
 target_link_libraries(fluxo_client PUBLIC fluxo_actors)
 fluxo_target_warnings(fluxo_client)

@@ -157,6 +157,12 @@ class consumer {
   virtual status seek_to_end(const topic_partition& tp) = 0;
   virtual status seek_to_timestamp(const topic_partition& tp, int64_t timestamp_ms) = 0;
   virtual std::optional<int64_t> position(const topic_partition& tp) const = 0;
+  // Flow control per partition: a paused partition is not fetched and poll() holds back what
+  // was already buffered for it, until resume(). Positions do not move. A rebalance forgets
+  // the pause of partitions that move away.
+  virtual void pause(const std::vector<topic_partition>& partitions) = 0;
+  virtual void resume(const std::vector<topic_partition>& partitions) = 0;
+  virtual std::vector<topic_partition> paused() const = 0;
 };
 
 // What connection::read returns: records of one partition and where the next read starts.

@@ -11,6 +11,7 @@
 // shared buffer. Fetching pauses while the buffer holds more than max_buffered_bytes (credit)
 // and resumes when poll() drains it. Seeks bump a per-partition epoch so replies to fetches
 // made before the seek are dropped.
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -33,6 +34,7 @@ struct partition_control {
   std::optional<int64_t> seek_timestamp;
   std::optional<int64_t> consumed;         // position as seen by poll()
   bool pending_position = false;           // group member: wait for the committed offset
+  bool paused = false;                     // no fetches; poll() holds back its buffered records
 };
 
 // Shared by the facade and the actor, under mtx.
@@ -268,7 +270,9 @@ void pump(self_ptr self) {
     }
   }
   if (over_budget) return;  // resume when poll() drains the buffer
-  for (auto& [tp, slot] : st.slots) fetch(self, tp);
+  for (auto& [tp, slot] : st.slots) {
+    if (!wanted[tp].paused) fetch(self, tp);
+  }
 }
 
 
@@ -749,19 +753,31 @@ class consumer_impl final : public consumer {
   std::vector<consumed_record> poll(std::chrono::milliseconds timeout) override {
     run_rebalance_callbacks();
     std::unique_lock<std::mutex> lock(buffer_->mtx);
-    buffer_->ready.wait_for(lock, timeout, [&] { return !buffer_->records.empty(); });
+    buffer_->ready.wait_for(lock, timeout, [&] {
+      return std::any_of(buffer_->records.begin(), buffer_->records.end(), [&](const consumed_record& r) {
+        auto ctl = buffer_->control.find({r.topic, r.partition});
+        return ctl == buffer_->control.end() || !ctl->second.paused;
+      });
+    });
     std::vector<consumed_record> out;
     bool was_over = buffer_->bytes >= options_.max_buffered_bytes;
+    std::deque<consumed_record> held;  // records of paused partitions stay buffered, in order
     while (!buffer_->records.empty() && out.size() < options_.max_poll_records) {
       auto& r = buffer_->records.front();
-      buffer_->bytes -= std::min(buffer_->bytes, record_size(r));
       auto ctl = buffer_->control.find({r.topic, r.partition});
+      if (ctl != buffer_->control.end() && ctl->second.paused) {
+        held.push_back(std::move(r));
+        buffer_->records.pop_front();
+        continue;
+      }
+      buffer_->bytes -= std::min(buffer_->bytes, record_size(r));
       if (ctl != buffer_->control.end()) {
         ctl->second.consumed = r.offset + 1;
         out.push_back(std::move(r));
       }
       buffer_->records.pop_front();
     }
+    buffer_->records.insert(buffer_->records.begin(), std::make_move_iterator(held.begin()), std::make_move_iterator(held.end()));
     if (was_over && buffer_->bytes < options_.max_buffered_bytes) wake_locked();
     return out;
   }
@@ -779,6 +795,27 @@ class consumer_impl final : public consumer {
     ++buffer_->control_version;
     wake_locked();
     return status::success();
+  }
+
+  void set_paused(const std::vector<topic_partition>& tps, bool paused) {
+    std::lock_guard<std::mutex> guard(buffer_->mtx);
+    for (const auto& tp : tps) {
+      if (auto it = buffer_->control.find(tp); it != buffer_->control.end()) it->second.paused = paused;
+    }
+    wake_locked();
+  }
+  void pause(const std::vector<topic_partition>& tps) override { set_paused(tps, true); }
+  void resume(const std::vector<topic_partition>& tps) override {
+    set_paused(tps, false);
+    buffer_->ready.notify_all();
+  }
+  std::vector<topic_partition> paused() const override {
+    std::lock_guard<std::mutex> guard(buffer_->mtx);
+    std::vector<topic_partition> out;
+    for (const auto& [tp, c] : buffer_->control) {
+      if (c.paused) out.push_back(tp);
+    }
+    return out;
   }
 
   status seek(const topic_partition& tp, int64_t offset) override {

@@ -3,6 +3,7 @@
 // and sequence numbers, sends them to partition actors (one batch in flight per partition, so
 // order holds and a retried batch is recognised as a duplicate), retries transport errors and
 // retriable Kafka errors with backoff, and reports each record's delivery.
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -11,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/client/client_core.hpp"
+#include "actors/client/tracing.hpp"
 #include "actors/partitioner.hpp"
 #include "storage/log_config.hpp"
 #include "storage/record_batch.hpp"
@@ -444,6 +446,11 @@ class producer_impl final : public producer {
 
   void send(const std::string& topic, std::optional<std::string> key, std::optional<std::string> value,
             headers_t headers, std::optional<int64_t> timestamp, delivery_callback on_delivery) override {
+    // Inside a trace scope, the record carries the trace on (unless the caller set one).
+    if (auto trace = current_trace()) {
+      const bool has = std::any_of(headers.begin(), headers.end(), [](const auto& h) { return h.first == traceparent_header; });
+      if (!has) headers.emplace_back(std::string(traceparent_header), trace->child().traceparent());
+    }
     bool wake = false;
     {
       std::unique_lock<std::mutex> lock(queue_->mtx);
