@@ -42,3 +42,22 @@ add_library(fluxo_client
 )
 target_link_libraries(fluxo_client PUBLIC fluxo_actors)
 fluxo_target_warnings(fluxo_client)
+
+# fluxo_streams: the pure core of the stream-processing layer (typed DSL, per-partition task,
+# state stores, windows, global-table joins). No CAF, no I/O; see streams/topology.hpp.
+add_library(fluxo_streams
+  streams/records.cpp
+  streams/stores.cpp
+  streams/task.cpp
+  streams/topology.cpp
+  streams/windows.cpp
+)
+target_include_directories(fluxo_streams PUBLIC ${PROJECT_SOURCE_DIR})
+target_link_libraries(fluxo_streams PUBLIC nlohmann_json::nlohmann_json)
+fluxo_target_warnings(fluxo_streams)
+
+# fluxo_streams_runner: runs a streams topology through the native client (consumer group,
+# changelog restore, flush-then-commit); see streams/runner.hpp.
+add_library(fluxo_streams_runner streams/runner.cpp)
+target_link_libraries(fluxo_streams_runner PUBLIC fluxo_streams fluxo_client)
+fluxo_target_warnings(fluxo_streams_runner)

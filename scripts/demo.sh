@@ -64,3 +64,7 @@ curl -s "http://$http/metrics" | grep -E '^fluxo_(group_lag_messages|records_in_
 echo "   (the web console is at http://$http/ while a broker runs; this demo's broker stops now)"
 stop_broker
 echo "   broker stopped with SIGTERM (clean shutdown markers written)"
+
+echo
+echo "== 8. samples/orders on an embedded broker: worker actors, a flaky provider, retries, dead letters"
+"$bin/orders" --data-dir "$dir/orders-data" demo 2>/dev/null | sed 's/^/   /'

@@ -90,6 +90,10 @@ class producer {
   virtual void send(const std::string& topic, std::optional<std::string> key, std::optional<std::string> value,
                     headers_t headers = {}, std::optional<int64_t> timestamp = std::nullopt,
                     delivery_callback on_delivery = {}) = 0;
+  // Same, to one partition chosen by the caller (e.g. a state store's changelog partition).
+  virtual void send_to(const topic_partition& tp, std::optional<std::string> key, std::optional<std::string> value,
+                       headers_t headers = {}, std::optional<int64_t> timestamp = std::nullopt,
+                       delivery_callback on_delivery = {}) = 0;
   // Same, with a future for the report.
   std::future<delivery_report> send_async(const std::string& topic, std::optional<std::string> key,
                                           std::optional<std::string> value, headers_t headers = {},
@@ -214,5 +218,9 @@ class connection {
 
   virtual std::shared_ptr<client_core> core() const = 0;
 };
+
+// Every record of a topic as it is now (each partition from its log start to its end, in
+// offset order, partitions one after the other): for tools, reports and tests, not for big topics.
+std::vector<consumed_record> read_all(connection& conn, const std::string& topic, status* st = nullptr);
 
 }  // namespace fluxo::client

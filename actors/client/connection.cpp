@@ -294,6 +294,26 @@ std::unique_ptr<connection> connection::open(const connection_options& options, 
   return std::make_unique<connection_impl>(std::move(core));
 }
 
+std::vector<consumed_record> read_all(connection& conn, const std::string& topic, status* st) {
+  std::vector<consumed_record> out;
+  auto info = conn.describe_topic(topic);
+  if (st) *st = info.error_code == 0 ? status{} : status{info.error_code, "no topic '" + topic + "'"};
+  for (const auto& p : info.partitions) {
+    int64_t at = p.log_start_offset;
+    while (at < p.high_watermark) {
+      auto r = conn.read({topic, p.partition}, at, 5000);
+      if (!r.st.ok()) {
+        if (st) *st = r.st;
+        return out;
+      }
+      if (r.records.empty()) break;
+      at = r.records.back().offset + 1;
+      for (auto& rec : r.records) out.push_back(std::move(rec));
+    }
+  }
+  return out;
+}
+
 std::unique_ptr<connection> attach_to_node(caf::actor_system& sys, actors::node_actor node,
                                            std::chrono::milliseconds request_timeout) {
   auto core = std::make_shared<client_core>();

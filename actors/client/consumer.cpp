@@ -760,6 +760,9 @@ class consumer_impl final : public consumer {
       });
     });
     std::vector<consumed_record> out;
+    // The assignment changed while we waited: its callbacks must run before any record of the
+    // new assignment is returned (the next poll runs them first).
+    if (!buffer_->rebalance_events.empty()) return out;
     bool was_over = buffer_->bytes >= options_.max_buffered_bytes;
     std::deque<consumed_record> held;  // records of paused partitions stay buffered, in order
     while (!buffer_->records.empty() && out.size() < options_.max_poll_records) {

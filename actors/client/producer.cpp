@@ -30,6 +30,7 @@ struct queued_record {
   headers_t headers;
   int64_t timestamp;
   delivery_callback callback;
+  std::optional<int32_t> partition;  // set by send_to; else chosen by key (or sticky)
 };
 
 // State shared by the facade and the actor.
@@ -246,7 +247,9 @@ void add_record(self_ptr self, topic_slot& t, queued_record& r) {
   auto& st = self->state;
   const auto n = static_cast<int32_t>(t.partitions.size());
   int32_t p;
-  if (r.key) {
+  if (r.partition) {
+    p = *r.partition;
+  } else if (r.key) {
     p = partition_for_key(*r.key, n);
   } else {
     if (t.sticky < 0) t.sticky = static_cast<int32_t>(st.rng() % static_cast<uint32_t>(n));
@@ -330,6 +333,14 @@ void route(self_ptr self, std::vector<queued_record>& records) {
       auto name = r.topic;
       t.waiting.push_back(std::move(r));
       ensure_topic(self, name);
+      continue;
+    }
+    if (r.partition && (*r.partition < 0 || *r.partition >= static_cast<int32_t>(t.partitions.size()))) {
+      std::vector<queued_record> one;
+      one.push_back(std::move(r));
+      fail_records(self, one.front().topic, one,
+                   status{code(kafka_error::unknown_topic_or_partition),
+                          "topic '" + one.front().topic + "' has no partition " + std::to_string(*one.front().partition)});
       continue;
     }
     add_record(self, t, r);
@@ -446,6 +457,17 @@ class producer_impl final : public producer {
 
   void send(const std::string& topic, std::optional<std::string> key, std::optional<std::string> value,
             headers_t headers, std::optional<int64_t> timestamp, delivery_callback on_delivery) override {
+    enqueue(topic, std::nullopt, std::move(key), std::move(value), std::move(headers), timestamp, std::move(on_delivery));
+  }
+
+  void send_to(const topic_partition& tp, std::optional<std::string> key, std::optional<std::string> value, headers_t headers,
+               std::optional<int64_t> timestamp, delivery_callback on_delivery) override {
+    enqueue(tp.topic, tp.partition, std::move(key), std::move(value), std::move(headers), timestamp, std::move(on_delivery));
+  }
+
+  void enqueue(const std::string& topic, std::optional<int32_t> partition, std::optional<std::string> key,
+               std::optional<std::string> value, headers_t headers, std::optional<int64_t> timestamp,
+               delivery_callback on_delivery) {
     // Inside a trace scope, the record carries the trace on (unless the caller set one).
     if (auto trace = current_trace()) {
       const bool has = std::any_of(headers.begin(), headers.end(), [](const auto& h) { return h.first == traceparent_header; });
@@ -457,7 +479,7 @@ class producer_impl final : public producer {
       // Back-pressure: block while too many records are unacknowledged.
       queue_->changed.wait(lock, [&] { return queue_->unacknowledged < options_.max_buffered_records; });
       queue_->records.push_back(queued_record{topic, std::move(key), std::move(value), std::move(headers),
-                                              timestamp.value_or(storage::system_now_ms()), std::move(on_delivery)});
+                                              timestamp.value_or(storage::system_now_ms()), std::move(on_delivery), partition});
       ++queue_->unacknowledged;
       if (!queue_->wake_sent) {
         queue_->wake_sent = true;

@@ -171,6 +171,7 @@ status retrying_consumer::run_once(std::chrono::milliseconds poll_timeout) {
     handle(r, now);
   }
   auto st = producer_->flush(std::chrono::seconds(30));
+  if (st.ok() && before_commit_) st = before_commit_();
   if (!st.ok()) {
     // Forwards not acknowledged: handle this batch again rather than lose a record.
     for (const auto& [tp, offset] : first_offset) consumer_->seek(tp, offset);

@@ -80,6 +80,9 @@ class retrying_consumer {
   // Rounds until `stop` is set; then commits and leaves the group.
   void run(const std::atomic<bool>& stop);
   stats counters() const;
+  // Runs after a batch's records were handled and its forwards acknowledged, before positions
+  // are committed: flush what the handler produced here (an error re-runs the batch).
+  void before_commit(std::function<status()> fn) { before_commit_ = std::move(fn); }
   consumer& underlying() { return *consumer_; }
   const std::string& dead_letter_topic_of(const std::string& source_topic) const;
 
@@ -99,6 +102,7 @@ class retrying_consumer {
   std::map<std::string, routing> routes_;               // source topic -> its retry / DLT topics
   std::map<std::string, std::string> source_of_retry_;  // retry topic -> source topic
   std::map<topic_partition, int64_t> paused_until_;     // retry partitions waiting for a due record
+  std::function<status()> before_commit_;
   stats stats_;
 };
 

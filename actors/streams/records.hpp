@@ -1,0 +1,77 @@
+// The plain records the stream-processing engine (fluxo::streams::task) exchanges with its runner.
+// No I/O, no CAF: the runner consumes input_records, calls task::process, produces the
+// output_records and writes the changelog_records to the stores' changelog topics.
+//
+// Changelog records on the wire (see changelog_headers / changelog_from): the Kafka key is
+// `key`, the value is `value` (null = tombstone), and two headers carry what restore needs:
+//   fluxo.streams.offset  decimal input_offset
+//   fluxo.streams.time    decimal stream_time
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace fluxo::streams {
+
+using headers_t = std::vector<std::pair<std::string, std::string>>;
+
+// "No timestamp yet" (stream time of a store that has seen no record).
+inline constexpr int64_t no_time = std::numeric_limits<int64_t>::min();
+
+// One record of a source topic (or of a global table's topic), as consumed.
+struct input_record {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  int64_t timestamp = 0;  // event time, ms
+  std::optional<std::string> key, value;
+  headers_t headers;
+};
+
+// A record to produce to `topic`. The partition is chosen by key (murmur2(key) % partitions,
+// like the client's producer); records without a key go wherever the producer puts them.
+// `timestamp` is the timestamp of the input record that caused it; `headers` are its headers.
+struct output_record {
+  std::string topic;
+  std::optional<std::string> key, value;
+  int64_t timestamp = 0;
+  headers_t headers;
+};
+
+// A state-store change. The runner writes it to the changelog topic of `store`
+// (topology::changelog_topic), partition = the task's partition, key = `key`, value = `value`
+// (nullopt = delete: a tombstone; the topic is compacted), headers = changelog_headers(*this).
+struct changelog_record {
+  std::string store;
+  std::string key;
+  std::optional<std::string> value;
+  int64_t input_offset = -1;      // offset of the source record whose processing made this change
+  int64_t stream_time = no_time;  // the store's stream time after this change (max event time seen)
+};
+
+// What a task counted; see task.hpp for when each counter moves.
+struct task_stats {
+  uint64_t processed = 0;         // records given to task::process
+  uint64_t skipped_replayed = 0;  // records a store had already applied before a restart
+  uint64_t skipped_late = 0;      // records all of whose windows were already closed
+  uint64_t undecodable = 0;       // records (or stored values) a serde could not decode
+  uint64_t skipped_null = 0;      // records with a null key/value where the type has no null
+};
+
+inline constexpr const char* changelog_offset_header = "fluxo.streams.offset";
+inline constexpr const char* changelog_time_header = "fluxo.streams.time";
+
+// The headers to write with a changelog record.
+headers_t changelog_headers(const changelog_record& r);
+
+// A changelog record as read back from `store`'s changelog topic; nullopt if its headers lack
+// or garble fluxo.streams.offset (a record not written by a task).
+std::optional<changelog_record> changelog_from(std::string store, std::string key,
+                                               std::optional<std::string> value,
+                                               const headers_t& headers);
+
+}  // namespace fluxo::streams
