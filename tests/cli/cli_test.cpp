@@ -234,3 +234,31 @@ TEST_F(cli, GroupCommandsAndConsumeFormatsAgainstABroker) {
   broker.signal(SIGTERM);
   EXPECT_EQ(broker.wait(30s), std::optional<int>(0));
 }
+
+TEST_F(cli, DeadLetterListAndReplay) {
+  auto ready = (dir / "ready").string();
+  child_process broker(FLUXO_BIN, {"broker", "--data-dir", (dir / "data").string(), "--node-addr", "127.0.0.1:0",
+                                   "--kafka-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--ready-file", ready},
+                       (dir / "broker.log").string());
+  auto addr = fluxo::test::wait_for_file(ready, 20s);
+  ASSERT_FALSE(addr.empty());
+  // A dead letter as the retrying consumer writes it: origin and attempts in fluxo.* headers.
+  auto out = (dir / "produce.txt").string();
+  child_process producer("/bin/sh", {"-c", "printf 'k1:failed once\\n' | " + std::string(FLUXO_BIN) +
+                                               " produce jobs.dlt -K : -H fluxo.original.topic=jobs -H fluxo.attempts=3"
+                                               " -H fluxo.error=timeout -H tenant=a --broker " + addr},
+                         out);
+  ASSERT_EQ(producer.wait(60s), std::optional<int>(0)) << read_text(out);
+  auto [c1, o1] = run({"dlq", "list", "jobs.dlt", "--broker", addr});
+  EXPECT_EQ(c1, 0) << o1;
+  EXPECT_NE(o1.find(R"("fluxo.error":"timeout")"), std::string::npos) << o1;
+  auto [c2, o2] = run({"dlq", "replay", "jobs.dlt", "--broker", addr});
+  EXPECT_EQ(c2, 0) << o2;
+  EXPECT_NE(o2.find("replayed 1 dead letters"), std::string::npos) << o2;
+  auto [c3, o3] = run({"consume", "jobs", "--max", "1", "--broker", addr});
+  EXPECT_NE(o3.find(R"("key":"k1","value":"failed once")"), std::string::npos) << o3;
+  EXPECT_NE(o3.find(R"("headers":{"tenant":"a"})"), std::string::npos) << o3;  // fluxo.* headers dropped
+  EXPECT_EQ(run({"dlq", "replay", "nothing.dlt", "--broker", addr}).first, 1);
+  broker.signal(SIGTERM);
+  EXPECT_EQ(broker.wait(30s), std::optional<int>(0));
+}
