@@ -10,7 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev libzstd-dev liblz4-dev libsnappy-dev
   libcli11-dev nlohmann-json3-dev libcpp-httplib-dev
-  kcat librdkafka-dev python3-confluent-kafka python3-prometheus-client
+  kcat librdkafka-dev python3-confluent-kafka python3-kafka python3-prometheus-client
   chromium curl
 )
 

@@ -310,6 +310,41 @@ def scenario_native_interop(b):
 QUICKSTART_BIN = os.environ.get("QUICKSTART_BIN", "")
 
 
+def scenario_kafka_python(b):
+    """kafka-python (a pure-Python client with its own protocol code, Debian's python3-kafka):
+    admin, gzip produce with headers, a group consumer with commits, group listing, offsets."""
+    from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+    from kafka.admin import NewTopic
+    admin = KafkaAdminClient(bootstrap_servers=b.kafka, request_timeout_ms=10000)
+    admin.create_topics([NewTopic("kp", num_partitions=3, replication_factor=1)])
+    check("kp" in admin.list_topics(), "kafka-python sees its topic")
+    p = KafkaProducer(bootstrap_servers=b.kafka, acks="all", compression_type="gzip")
+    for i in range(300):
+        p.send("kp", key=b"k%d" % i, value=b"v%d" % i, headers=[("h", b"x")])
+    p.flush(timeout=30)
+    p.close()
+    c = KafkaConsumer("kp", bootstrap_servers=b.kafka, group_id="kpg", auto_offset_reset="earliest",
+                      consumer_timeout_ms=10000, enable_auto_commit=False)
+    got = {}
+    for m in c:
+        got[m.key] = (m.value, m.headers, m.partition)
+        if len(got) == 300:
+            break
+    check(len(got) == 300, "kafka-python consumed %d of 300" % len(got))
+    for k, (v, h, part) in got.items():
+        check(v == b"v" + k[1:] and h == [("h", b"x")], "record %s: %s %s" % (k, v, h))
+        check(part == (murmur2(k) & 0x7fffffff) % 3, "kafka-python's partitioner agrees with murmur2 for %s" % k)
+    c.commit()
+    c.close()
+    check(("kpg", "consumer") in admin.list_consumer_groups(), "group listed")
+    offsets = admin.list_consumer_group_offsets("kpg")
+    check(sum(o.offset for o in offsets.values()) == 300, "committed %s" % offsets)
+    desc = admin.describe_consumer_groups(["kpg"])[0]
+    check(desc.state == "Empty" and desc.protocol_type == "consumer", "describe %s" % (desc,))
+    admin.delete_topics(["kp"])
+    admin.close()
+
+
 def main():
     data_dir = tempfile.mkdtemp(prefix="fluxo-kafka-")
     b = Broker(data_dir)
