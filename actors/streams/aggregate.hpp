@@ -37,11 +37,14 @@ std::optional<A> load(const codec<A>& c, const std::string* bytes, context& ctx)
 }
 
 // False (and marks the record replayed) if the store already applied this input record.
+// Repartitioned input is also checked against the upstream offsets the store applied, so an
+// upstream replay (the same source written twice to the repartition topic) is skipped too.
 inline bool begin_apply(state_store& s, context& c) {
-  if (s.already_applied(c.in->offset)) {
+  if (s.already_applied(c.in->offset) || (c.upstream && s.upstream_applied(c.upstream->first, c.upstream->second))) {
     c.replayed = true;
     return false;
   }
+  if (c.upstream) s.note_upstream(c.upstream->first, c.upstream->second);
   return true;
 }
 

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -28,6 +29,8 @@ struct context {
   write_context write;
   task_stats* stats = nullptr;
   bool replayed = false;  // a store skipped this record (already applied before a restart)
+  // For records of a repartition topic: (upstream partition, upstream offset), see records.hpp.
+  std::optional<std::pair<int32_t, upstream_position>> upstream;
 };
 
 template <class K, class V>

@@ -7,12 +7,13 @@ namespace fluxo::streams {
 bool state_store::restore(const changelog_record& r) {
   if (!restore_entry(r.key, r.value)) return false;
   if (r.input_offset > restored_offset_) restored_offset_ = r.input_offset;
+  for (const auto& [p, o] : r.upstream) note_upstream(p, o);
   observe(r.stream_time);
   return true;
 }
 
 void state_store::log(write_context& w, std::string key, std::optional<std::string> value) {
-  w.changelog->push_back({name_, std::move(key), std::move(value), w.input_offset, stream_time_});
+  w.changelog->push_back({name_, std::move(key), std::move(value), w.input_offset, stream_time_, upstream_});
 }
 
 const std::string* kv_store::get(const std::string& key) const {

@@ -11,6 +11,7 @@
 // Changelog values: the aggregate's bytes (its serde; counts are decimal text).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -45,6 +46,16 @@ class state_store {
   int64_t restored_offset() const { return restored_offset_; }
   bool already_applied(int64_t input_offset) const { return input_offset <= restored_offset_; }
 
+  // Repartitioned input: has the store applied upstream (partition, offset) already?
+  bool upstream_applied(int32_t partition, const upstream_position& pos) const {
+    auto it = upstream_.find(partition);
+    return it != upstream_.end() && pos <= it->second;
+  }
+  void note_upstream(int32_t partition, const upstream_position& pos) {
+    auto& at = upstream_[partition];
+    at = std::max(at, pos);
+  }
+
   int64_t stream_time() const { return stream_time_; }
   void observe(int64_t ts) {
     if (ts > stream_time_) stream_time_ = ts;
@@ -61,6 +72,7 @@ class state_store {
   std::string name_;
   int64_t restored_offset_ = -1;
   int64_t stream_time_ = no_time;
+  std::map<int32_t, upstream_position> upstream_;  // logged whole with every write (see records.hpp)
 };
 
 // Key bytes -> value bytes.

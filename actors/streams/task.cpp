@@ -1,5 +1,6 @@
 #include "actors/streams/task.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace fluxo::streams {
@@ -31,13 +32,27 @@ void task::process(const input_record& r, std::vector<output_record>& outputs,
     throw std::invalid_argument("streams: record of partition " + std::to_string(r.partition) + " given to task " +
                                 std::to_string(partition_));
   ++stats_.processed;
+  const auto& repartition = graph_->repartition_topics;
+  auto is_repartition = [&](const std::string& topic) {
+    return std::find(repartition.begin(), repartition.end(), topic) != repartition.end();
+  };
   detail::context c;
   c.in = &r;
   c.outputs = &outputs;
   c.write = write_context{&changelog, r.offset};
   c.stats = &stats_;
+  if (is_repartition(r.topic)) c.upstream = repartition_source(r.headers);
+  const auto first_output = outputs.size();
   for (const auto& source : it->second) source->process(r, c);
   if (c.replayed) ++stats_.skipped_replayed;
+  // Records to a repartition topic name the record that caused them; other outputs never carry
+  // that header (it would mislead an application reading them as a repartition topic).
+  int32_t index = 0;
+  for (auto i = first_output; i < outputs.size(); ++i) {
+    std::optional<std::pair<int32_t, upstream_position>> source;
+    if (is_repartition(outputs[i].topic)) source = std::pair{partition_, upstream_position{r.offset, index++}};
+    set_repartition_source(outputs[i].headers, source);
+  }
 }
 
 std::map<std::string, std::string> task::store_contents(const std::string& name) const {
