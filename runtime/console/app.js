@@ -444,8 +444,24 @@
       },
     });
 
+    // Dead-letter topics (named "<topic>.dlt" by the retrying consumer) can be replayed.
+    const replayButton = name.endsWith('.dlt') ? h('button', {
+      type: 'button', class: 'btn', testid: 'dlt-replay', text: 'Replay dead letters',
+      onclick: async () => {
+        if (!window.confirm(`Send every record of "${name}" back to its original topic?`)) return;
+        try {
+          const r = await api(`/api/v1/topics/${enc(name)}/replay-dead-letters`, { method: 'POST', body: {} });
+          banner.clear('action');
+          replayStatus.textContent = `Replayed ${r.replayed} dead letter${r.replayed === 1 ? '' : 's'}.`;
+        } catch (err) {
+          reportError(err, 'action');
+        }
+      },
+    }) : null;
+    const replayStatus = h('span', { class: 'muted', testid: 'dlt-replay-status' });
+
     replace(view,
-      pageHead([['Topics', '#/topics']], name, deleteButton),
+      pageHead([['Topics', '#/topics']], name, ...(replayButton ? [replayStatus, replayButton] : []), deleteButton),
       topicTabs(name, 'overview'),
       h('div', { class: 'cards' }, Object.values(cards).map((c) => c.el)),
       panel(h('h2', { text: 'Partitions' }), parts.el),

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "actors/client/retry.hpp"
 #include "actors/kafka_error.hpp"
 #include "actors/partitioner.hpp"
 #include "runtime/http/api.hpp"
@@ -147,6 +148,22 @@ void add_message_routes(httplib::Server& server, std::shared_ptr<server_context>
     auto r = report.get();
     if (r.error_code != 0) return send_error(res, client::status{r.error_code, r.error_message});
     send_json(res, {{"partition", r.partition}, {"offset", r.offset}}, 201);
+  });
+
+  // Dead letters written by a retrying consumer go back to their original topics.
+  server.Post(R"(/api/v1/topics/([^/]+)/replay-dead-letters)", [ctx](const httplib::Request& req, httplib::Response& res) {
+    const std::string topic = req.matches[1];
+    int64_t from = 0;
+    if (!req.body.empty()) {
+      auto body = json::parse(req.body, nullptr, false);
+      if (body.is_discarded() || !body.is_object() || (body.contains("from_offset") && !body["from_offset"].is_number_integer())) {
+        return send_error(res, 400, R"(expected {"from_offset": 0} or an empty body)");
+      }
+      from = body.value("from_offset", int64_t{0});
+    }
+    auto [st, sent] = client::replay_dead_letters(*ctx->conn, topic, from);
+    if (!st.ok()) return send_error(res, st);
+    send_json(res, {{"replayed", sent}});
   });
 
   server.Get(R"(/api/v1/topics/([^/]+)/tail)", [ctx](const httplib::Request& req, httplib::Response& res) {

@@ -34,6 +34,7 @@ const state = {
   page: null,
   step: 'start',
   cleaning: null,
+  acceptDialogs: false,
 };
 
 const log = (...args) => console.log(`[console-test +${((Date.now() - started) / 1000).toFixed(1)}s]`, ...args);
@@ -247,7 +248,8 @@ async function main() {
     if (m.type() === 'error') consoleErrors.push(`console.error: ${m.text()}`);
   });
   page.on('pageerror', (e) => consoleErrors.push(`uncaught: ${e.message}`));
-  page.on('dialog', (d) => d.dismiss().catch(() => {}));
+  // Confirmation dialogs are dismissed unless a step expects to confirm one.
+  page.on('dialog', (d) => (state.acceptDialogs ? d.accept() : d.dismiss()).catch(() => {}));
   const byTestId = (id) => page.getByTestId(id, { exact: true });
   const text = async (locator) => ((await locator.first().textContent({ timeout: 2000 })) ?? '').trim();
 
@@ -410,6 +412,25 @@ async function main() {
   check(nonLocal.length === 0, `non-local requests:\n  ${nonLocal.join('\n  ')}`);
   check(requests.some((u) => u.endsWith('/app.js')) && requests.some((u) => u.endsWith('/style.css')),
     'the console assets were not loaded from the broker');
+
+  // --- a dead-letter topic (as the retrying consumer writes it) is replayed from its page
+  state.step = 'dead-letter replay';
+  await runCli(['produce', 'console-jobs.dlt', '--broker', nodeAddr, '--key-separator', ':',
+    '--header', 'fluxo.original.topic=console-jobs', '--header', 'fluxo.attempts=3', '--header', 'fluxo.error=timeout'],
+  { input: 'job-1:payload one\njob-2:payload two\n' });
+  await page.goto(`${base}/#/topics/console-jobs.dlt`);
+  state.acceptDialogs = true;
+  await byTestId('dlt-replay').click();
+  await eventually('replay reported', 10_000, async () => {
+    const s = await text(byTestId('dlt-replay-status'));
+    return [s === 'Replayed 2 dead letters.', JSON.stringify(s)];
+  });
+  state.acceptDialogs = false;
+  const replayed = await runCli(['consume', 'console-jobs', '--broker', nodeAddr, '--max', '2']);
+  check(replayed.includes('"key":"job-1","value":"payload one"') && replayed.includes('"key":"job-2"'),
+    `replayed records on console-jobs:\n${replayed}`);
+  check(!replayed.includes('fluxo.attempts'), `fluxo.* headers were not dropped:\n${replayed}`);
+  log('dead-letter replay ok');
 
   // --- an API error is shown in the banner (the 404 is expected to be logged by the browser)
   state.step = 'error banner';

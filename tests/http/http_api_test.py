@@ -213,6 +213,18 @@ def scenario_api(b):
     status, body = request(b, "GET", "/api/v1/groups")
     check(body["groups"] == [], "no groups left %s" % body)
 
+    # Dead letters go back to their original topic (fluxo.* headers dropped).
+    cli(b, ["produce", "jobs.dlt", "--key-separator", ":", "--header", "fluxo.original.topic=jobs", "--header", "fluxo.attempts=3",
+            "--header", "keep=me"], stdin=b"j1:again\n")
+    status, body = request(b, "POST", "/api/v1/topics/jobs.dlt/replay-dead-letters", {})
+    check(status == 200 and body["replayed"] == 1, "replay %s %s" % (status, body))
+    status, body = request(b, "GET", "/api/v1/topics/jobs/messages")
+    check([(m["key"], m["value"], m["headers"]) for m in body["messages"]] == [("j1", "again", {"keep": "me"})], "replayed %s" % body)
+    status, body = request(b, "POST", "/api/v1/topics/nope.dlt/replay-dead-letters", {})
+    check(status == 404, "replay of an unknown topic %s %s" % (status, body))
+    status, body = request(b, "POST", "/api/v1/topics/jobs.dlt/replay-dead-letters", {"from_offset": "x"})
+    check(status == 400, "bad from_offset %s" % status)
+
     # The console is served from the binary.
     status, page = request(b, "GET", "/")
     check(status == 200 and "<html" in page.lower(), "console page")
