@@ -157,6 +157,9 @@ using node_actor = caf::typed_actor<
     caf::replies_to<producer_atom>::with<producer_id_reply>,
     // The coordinator of a consumer group (created on first use).
     caf::replies_to<coordinator_atom, std::string>::with<group_actor>,
+    // The coordinator of an existing group; an invalid handle when there is none (admin tools
+    // ask this so that looking at a group never creates it).
+    caf::replies_to<coordinator_atom, std::string, bool>::with<group_actor>,
     caf::replies_to<groups_atom>::with<group::group_list>,
     caf::replies_to<node_atom>::with<node_info>,
     caf::replies_to<close_atom>::with<bool>>;

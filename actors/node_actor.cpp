@@ -112,6 +112,18 @@ group_actor start_group(self_ptr self, const std::string& id, const std::vector<
   return g;
 }
 
+// A group's coordinator; an unknown group is created with `create`, else answered with an
+// invalid handle.
+caf::result<group_actor> coordinator_of(self_ptr self, const std::string& group_id, bool create) {
+  auto& s = self->state;
+  if (group_id.empty()) return caf::make_error(caf::sec::invalid_argument, "empty group id");
+  if (auto it = s.groups.find(group_id); it != s.groups.end()) return it->second;
+  if (!create) return group_actor{};
+  if (s.offsets_partitions.empty() || s.closing) return caf::make_error(caf::sec::runtime_error, "coordinator not available");
+  spdlog::info("[group {}] created", group_id);
+  return start_group(self, group_id, {});
+}
+
 // Creates a topic now: opens its logs, spawns its actor, persists the registry.
 topic_reply create_topic(self_ptr self, const create_topic_request& req) {
   auto& st = self->state;
@@ -293,14 +305,8 @@ node_actor::behavior_type node_behavior(self_ptr self, node_options options,
       }
       return self->delegate(it->second, lookup_atom::value);
     },
-    [=](coordinator_atom, const std::string& group_id) -> caf::result<group_actor> {
-      auto& s = self->state;
-      if (group_id.empty()) return caf::make_error(caf::sec::invalid_argument, "empty group id");
-      if (auto it = s.groups.find(group_id); it != s.groups.end()) return it->second;
-      if (s.offsets_partitions.empty() || s.closing) return caf::make_error(caf::sec::runtime_error, "coordinator not available");
-      spdlog::info("[group {}] created", group_id);
-      return start_group(self, group_id, {});
-    },
+    [=](coordinator_atom, const std::string& group_id, bool create) { return coordinator_of(self, group_id, create); },
+    [=](coordinator_atom, const std::string& group_id) { return coordinator_of(self, group_id, true); },
     [=](groups_atom) -> caf::result<group::group_list> {
       auto& s = self->state;
       if (s.groups.empty()) return group::group_list{};

@@ -24,21 +24,10 @@ void add_dlq_commands(CLI::App& app) {
   list->callback([common, topic] {
     auto conn = connect(*common);
     if (!conn) return set_exit_code(1);
-    auto info = conn->describe_topic(*topic);
-    if (info.error_code != 0) return set_exit_code(report(client::status{info.error_code, "no such topic"}, "dlq list " + *topic));
-    for (const auto& p : info.partitions) {
-      int64_t at = p.log_start_offset;
-      while (at < p.high_watermark) {
-        auto r = conn->read({*topic, p.partition}, at, 1000);
-        if (!r.st.ok()) return set_exit_code(report(r.st, "dlq list " + *topic));
-        if (r.records.empty()) break;
-        for (const auto& rec : r.records) {
-          std::cout << runtime::record_json_line(rec, "text") << "\n";
-          at = rec.offset + 1;
-        }
-      }
-    }
-    set_exit_code(0);
+    auto st = client::scan_topic(*conn, conn->describe_topic(*topic), 0, [](client::consumed_record&& rec) {
+      std::cout << runtime::record_json_line(rec, "text") << "\n";
+    });
+    set_exit_code(report(st, "dlq list " + *topic));
   });
 
   auto replay_topic = std::make_shared<std::string>();

@@ -1,9 +1,9 @@
 // The Kafka listener: connections, framing, in-order responses, dispatch (see the header).
-#include "actors/broker_metrics.hpp"
 #include "runtime/kafka_listener.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include "actors/broker_metrics.hpp"
 #include "runtime/kafka_session.hpp"
 
 namespace fluxo::runtime {
@@ -128,13 +128,16 @@ void handle_frame(self_ptr self, caf::io::connection_handle hdl, std::vector<cha
     peek.nullable_string();
     silent = peek.int16() == 0 && peek.ok();
   }
-  auto& metrics = actors::metrics_of_broker();
-  const std::string api(api_name(h.key));
-  metrics.kafka_requests.with({api}).inc();
+  auto& series = self->state.api_metrics[h.key];
+  if (!series.requests) {
+    const std::string api(api_name(h.key));
+    series.requests = &actors::metrics_of_broker().kafka_requests.with({api});
+    series.latency = &actors::metrics_of_broker().kafka_latency.with({api});
+  }
+  series.requests->inc();
   auto reply = silent ? responder([](std::vector<char>) {}) : make_responder(self, hdl, h.correlation_id);
   if (!silent) {
-    auto* latency = &metrics.kafka_latency.with({api});
-    reply = [inner = std::move(reply), latency, started = std::chrono::steady_clock::now()](std::vector<char> body) {
+    reply = [inner = std::move(reply), latency = series.latency, started = std::chrono::steady_clock::now()](std::vector<char> body) {
       latency->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       inner(std::move(body));
     };

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "actors/actor_types.hpp"
+#include "actors/metrics/metrics.hpp"
 #include "runtime/kafka/frame.hpp"
 #include "runtime/kafka/messages.hpp"
 #include "runtime/kafka_listener.hpp"
@@ -40,6 +41,12 @@ struct listener_state {
   uint16_t port = 0;
   std::map<caf::io::connection_handle, connection_state> connections;
   std::map<std::string, std::vector<actors::partition_actor>> routes;  // topic -> partitions
+  // Metric series per API key, looked up once (not per request).
+  struct api_series {
+    metrics::counter* requests = nullptr;
+    metrics::histogram* latency = nullptr;
+  };
+  std::map<int16_t, api_series> api_metrics;
   static inline const char* name = "fluxo.kafka";
 };
 

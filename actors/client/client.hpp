@@ -219,8 +219,14 @@ class connection {
   virtual std::shared_ptr<client_core> core() const = 0;
 };
 
-// Every record of a topic as it is now (each partition from its log start to its end, in
-// offset order, partitions one after the other): for tools, reports and tests, not for big topics.
+// Reading what a partition or topic holds now, without a consumer (tools, replays, restores):
+// scan_partition calls fn for every record of tp in [from, until) in offset order, reading in
+// chunks; scan_topic does that for every partition of an already described topic, from
+// max(from_offset, log start) to the high watermark. Both stop at the first error.
+using record_fn = std::function<void(consumed_record&&)>;
+status scan_partition(connection& conn, const topic_partition& tp, int64_t from, int64_t until, const record_fn& fn);
+status scan_topic(connection& conn, const topic_info& topic, int64_t from_offset, const record_fn& fn);
+// Every record of a topic as it is now, partitions one after the other: not for big topics.
 std::vector<consumed_record> read_all(connection& conn, const std::string& topic, status* st = nullptr);
 
 }  // namespace fluxo::client

@@ -126,33 +126,28 @@ class connection_impl final : public connection {
     return std::move(r.second.groups);
   }
 
-  // Runs `fn(self, coordinator)` against a group's coordinator actor (created on first use).
+  // Runs `fn(self, coordinator)` against a group's coordinator actor. Without `create`, an
+  // unknown group is GROUP_ID_NOT_FOUND (and is not created by looking at it).
   template <class Fn>
-  status with_coordinator(const std::string& group_id, Fn fn) {
-    auto coord = ask<group_actor>(coordinator_atom::value, group_id);
+  status with_coordinator(const std::string& group_id, bool create, Fn fn) {
+    auto coord = ask<group_actor>(coordinator_atom::value, group_id, create);
     if (!coord.first.ok()) return coord.first;
+    if (!coord.second) return status{code(kafka_error::group_id_not_found), "no consumer group '" + group_id + "'"};
     caf::scoped_actor self{*core_->sys};
     return fn(self, coord.second);
   }
 
-  bool group_exists(const std::string& group_id, status& st) {
-    auto groups = list_groups(&st);
-    if (!st.ok()) return false;
-    for (const auto& g : groups) {
-      if (g.group_id == group_id) return true;
-    }
-    st = status{code(kafka_error::group_id_not_found), "no consumer group '" + group_id + "'"};
-    return false;
-  }
-
   std::pair<status, group::group_description> describe_group(const std::string& group_id) override {
     std::pair<status, group::group_description> out;
-    if (!group_exists(group_id, out.first)) return out;
-    out.first = with_coordinator(group_id, [&](caf::scoped_actor& self, const group_actor& g) {
+    out.first = with_coordinator(group_id, false, [&](caf::scoped_actor& self, const group_actor& g) {
       status st;
       self->request(g, core_->timeout, describe_atom::value)
           .receive([&](group::group_description& d) { out.second = std::move(d); },
                    [&](caf::error& err) { st = transport_error(*core_->sys, err); });
+      // A deleted group's coordinator lingers in state Dead: to users it is gone.
+      if (st.ok() && out.second.state == group::group_state::dead) {
+        st = status{code(kafka_error::group_id_not_found), "no consumer group '" + group_id + "'"};
+      }
       return st;
     });
     return out;
@@ -160,8 +155,7 @@ class connection_impl final : public connection {
 
   std::pair<status, std::vector<group::fetched_offset>> committed_offsets(const std::string& group_id) override {
     std::pair<status, std::vector<group::fetched_offset>> out;
-    if (!group_exists(group_id, out.first)) return out;
-    out.first = with_coordinator(group_id, [&](caf::scoped_actor& self, const group_actor& g) {
+    out.first = with_coordinator(group_id, false, [&](caf::scoped_actor& self, const group_actor& g) {
       status st;
       self->request(g, core_->timeout, committed_atom::value, group::offset_fetch_request{})
           .receive(
@@ -179,7 +173,7 @@ class connection_impl final : public connection {
   status commit_offsets(const std::string& group_id, const group_offsets& offsets) override {
     group::offset_commit_request req;  // a standalone commit: no member, generation -1
     for (const auto& [tp, offset] : offsets) req.partitions.push_back({tp.topic, tp.partition, offset, -1, ""});
-    return with_coordinator(group_id, [&](caf::scoped_actor& self, const group_actor& g) {
+    return with_coordinator(group_id, true, [&](caf::scoped_actor& self, const group_actor& g) {
       status st;
       self->request(g, core_->timeout, commit_atom::value, req)
           .receive(
@@ -198,9 +192,7 @@ class connection_impl final : public connection {
   }
 
   status delete_group(const std::string& group_id) override {
-    status st;
-    if (!group_exists(group_id, st)) return st;
-    return with_coordinator(group_id, [&](caf::scoped_actor& self, const group_actor& g) {
+    return with_coordinator(group_id, false, [&](caf::scoped_actor& self, const group_actor& g) {
       status out;
       self->request(g, core_->timeout, delete_atom::value)
           .receive(
@@ -294,23 +286,33 @@ std::unique_ptr<connection> connection::open(const connection_options& options, 
   return std::make_unique<connection_impl>(std::move(core));
 }
 
-std::vector<consumed_record> read_all(connection& conn, const std::string& topic, status* st) {
-  std::vector<consumed_record> out;
-  auto info = conn.describe_topic(topic);
-  if (st) *st = info.error_code == 0 ? status{} : status{info.error_code, "no topic '" + topic + "'"};
-  for (const auto& p : info.partitions) {
-    int64_t at = p.log_start_offset;
-    while (at < p.high_watermark) {
-      auto r = conn.read({topic, p.partition}, at, 5000);
-      if (!r.st.ok()) {
-        if (st) *st = r.st;
-        return out;
-      }
-      if (r.records.empty()) break;
-      at = r.records.back().offset + 1;
-      for (auto& rec : r.records) out.push_back(std::move(rec));
+status scan_partition(connection& conn, const topic_partition& tp, int64_t from, int64_t until, const record_fn& fn) {
+  int64_t at = from;
+  while (at < until) {
+    auto r = conn.read(tp, at, 5000);
+    if (!r.st.ok()) return r.st;
+    if (r.records.empty()) break;
+    at = r.records.back().offset + 1;
+    for (auto& rec : r.records) {
+      if (rec.offset < until) fn(std::move(rec));
     }
   }
+  return {};
+}
+
+status scan_topic(connection& conn, const topic_info& topic, int64_t from_offset, const record_fn& fn) {
+  if (topic.error_code != 0) return status{topic.error_code, "no topic '" + topic.name + "'"};
+  for (const auto& p : topic.partitions) {
+    auto st = scan_partition(conn, {topic.name, p.partition}, std::max(from_offset, p.log_start_offset), p.high_watermark, fn);
+    if (!st.ok()) return st;
+  }
+  return {};
+}
+
+std::vector<consumed_record> read_all(connection& conn, const std::string& topic, status* st) {
+  std::vector<consumed_record> out;
+  auto result = scan_topic(conn, conn.describe_topic(topic), 0, [&](consumed_record&& r) { out.push_back(std::move(r)); });
+  if (st) *st = result;
   return out;
 }
 

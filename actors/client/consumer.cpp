@@ -753,7 +753,14 @@ class consumer_impl final : public consumer {
   std::vector<consumed_record> poll(std::chrono::milliseconds timeout) override {
     run_rebalance_callbacks();
     std::unique_lock<std::mutex> lock(buffer_->mtx);
+    // Without paused partitions (the common case) any buffered record will do; with some, look
+    // for a record of a partition that is not paused (the control map is small, the buffer not).
+    auto any_paused = [&] {
+      return std::any_of(buffer_->control.begin(), buffer_->control.end(), [](const auto& c) { return c.second.paused; });
+    };
     buffer_->ready.wait_for(lock, timeout, [&] {
+      if (buffer_->records.empty()) return false;
+      if (!any_paused()) return true;
       return std::any_of(buffer_->records.begin(), buffer_->records.end(), [&](const consumed_record& r) {
         auto ctl = buffer_->control.find({r.topic, r.partition});
         return ctl == buffer_->control.end() || !ctl->second.paused;

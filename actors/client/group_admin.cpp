@@ -14,20 +14,6 @@ int64_t lag_of(int64_t committed, int64_t log_start_offset, int64_t end_offset) 
   return std::max<int64_t>(0, end_offset - position);
 }
 
-namespace {
-
-status offsets_of(connection& conn, const topic_partition& tp, int64_t& start, int64_t& end) {
-  auto s = conn.list_offset(tp, -2);
-  if (!s.first.ok()) return s.first;
-  auto e = conn.list_offset(tp, -1);
-  if (!e.first.ok()) return e.first;
-  start = s.second;
-  end = e.second;
-  return {};
-}
-
-}  // namespace
-
 std::pair<status, group_report> build_group_report(connection& conn, const std::string& group_id, int64_t now_ms) {
   std::pair<status, group_report> out;
   auto& report = out.second;
@@ -55,16 +41,23 @@ std::pair<status, group_report> build_group_report(connection& conn, const std::
     return out;
   }
   for (const auto& c : committed.second) rows[{c.topic, c.partition}].committed = c.offset;
-  // Every partition of a topic the group consumes, including those it has not committed yet.
+  // Every partition of a topic the group consumes, including those it has not committed yet;
+  // one describe per topic gives every partition's log start and end.
   std::set<std::string> topics;
   for (const auto& [tp, row] : rows) topics.insert(tp.topic);
+  std::map<topic_partition, actors::partition_info> logs;
   for (const auto& topic : topics) {
-    auto info = conn.describe_topic(topic);
-    for (const auto& p : info.partitions) rows.try_emplace(topic_partition{topic, p.partition});
+    for (const auto& p : conn.describe_topic(topic).partitions) {
+      rows.try_emplace(topic_partition{topic, p.partition});
+      logs[{topic, p.partition}] = p;
+    }
   }
   for (auto& [tp, row] : rows) {
     row.tp = tp;
-    if (!offsets_of(conn, tp, row.log_start_offset, row.end_offset).ok()) continue;  // topic gone
+    auto log = logs.find(tp);
+    if (log == logs.end()) continue;  // topic or partition gone
+    row.log_start_offset = log->second.log_start_offset;
+    row.end_offset = log->second.high_watermark;
     row.lag = lag_of(row.committed, row.log_start_offset, row.end_offset);
     if (row.lag > 0) {
       auto oldest = conn.read(tp, std::max(row.committed, row.log_start_offset), 1);
@@ -111,11 +104,8 @@ std::pair<status, std::vector<offset_change>> plan_offset_reset(connection& conn
       return out;
     }
     topic_partition tp{topic, p};
-    int64_t start = 0, end = 0;
-    if (auto st = offsets_of(conn, tp, start, end); !st.ok()) {
-      out.first = st;
-      return out;
-    }
+    const int64_t start = info.partitions[static_cast<std::size_t>(p)].log_start_offset;
+    const int64_t end = info.partitions[static_cast<std::size_t>(p)].high_watermark;
     int64_t to = start;
     switch (target) {
       case reset_target::earliest: to = start; break;

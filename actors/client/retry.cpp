@@ -196,24 +196,19 @@ std::pair<status, uint64_t> replay_dead_letters(connection& conn, const std::str
   po.acks = -1;
   auto producer = conn.make_producer(po);
   uint64_t sent = 0;
-  for (const auto& p : info.partitions) {
-    int64_t at = std::max(from_offset, p.log_start_offset);
-    while (at < p.high_watermark) {
-      auto r = conn.read({dead_letter_topic, p.partition}, at, 1000);
-      if (!r.st.ok()) return {r.st, sent};
-      if (r.records.empty()) break;
-      for (const auto& rec : r.records) {
-        at = rec.offset + 1;
-        auto topic = header_value(rec.headers, retry_headers::original_topic);
-        if (!topic) continue;  // not a dead letter written by fluxo
-        headers_t headers;
-        for (const auto& h : rec.headers) {
-          if (!is_fluxo_header(h.first)) headers.push_back(h);
-        }
-        producer->send(*topic, rec.key, rec.value, std::move(headers), rec.timestamp);
-        ++sent;
-      }
+  auto scanned = scan_topic(conn, info, from_offset, [&](consumed_record&& rec) {
+    auto topic = header_value(rec.headers, retry_headers::original_topic);
+    if (!topic) return;  // not a dead letter written by fluxo
+    headers_t headers;
+    for (auto& h : rec.headers) {
+      if (!is_fluxo_header(h.first)) headers.push_back(std::move(h));
     }
+    producer->send(*topic, std::move(rec.key), std::move(rec.value), std::move(headers), rec.timestamp);
+    ++sent;
+  });
+  if (!scanned.ok()) {
+    producer->flush(std::chrono::seconds(60));
+    return {scanned, sent};
   }
   auto st = producer->flush(std::chrono::seconds(60));
   return {st, st.ok() ? sent : 0};

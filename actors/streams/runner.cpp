@@ -75,18 +75,9 @@ status runner::bootstrap_tables() {
   for (const auto& topic : topology_.table_topics()) {
     auto info = conn_.describe_topic(topic);
     if (info.error_code != 0) return status{info.error_code, "table topic '" + topic + "' does not exist"};
-    for (const auto& p : info.partitions) {
-      client::topic_partition tp{topic, p.partition};
-      int64_t at = p.log_start_offset;
-      while (at < p.high_watermark) {
-        auto r = conn_.read(tp, at, 5000);
-        if (!r.st.ok()) return r.st;
-        if (r.records.empty()) break;
-        at = r.records.back().offset + 1;
-        for (auto& rec : r.records) tables_->update(to_input(std::move(rec)));
-      }
-      tps.push_back(tp);
-    }
+    auto st = client::scan_topic(conn_, info, 0, [&](client::consumed_record&& rec) { tables_->update(to_input(std::move(rec))); });
+    if (!st.ok()) return st;
+    for (const auto& p : info.partitions) tps.push_back({topic, p.partition});
     // Follow the table from where the bootstrap ended.
     if (!table_consumer_) table_consumer_ = conn_.make_consumer({});
   }
@@ -116,14 +107,8 @@ status runner::start() {
   co.heartbeat_interval_ms = options_.heartbeat_interval_ms;
   co.max_poll_records = options_.max_poll_records;
   consumer_ = conn_.make_consumer(co);
-  consumer_->on_rebalance([this](const auto& tps) { on_assigned(tps); }, [this](const auto& tps) { on_revoked(tps); });
+  consumer_->on_rebalance([](const auto&) {}, [this](const auto& tps) { on_revoked(tps); });
   return consumer_->subscribe(topology_.source_topics());
-}
-
-void runner::on_assigned(const std::vector<client::topic_partition>& tps) {
-  for (const auto& tp : tps) {
-    if (!tasks_.count(tp.partition)) pending_open_.insert(tp.partition);
-  }
 }
 
 void runner::on_revoked(const std::vector<client::topic_partition>& tps) {
@@ -133,7 +118,6 @@ void runner::on_revoked(const std::vector<client::topic_partition>& tps) {
       add(closed_stats_, it->second->counters());
       tasks_.erase(it);
     }
-    pending_open_.erase(tp.partition);
   }
 }
 
@@ -145,19 +129,13 @@ status runner::open_task(int32_t partition) {
     auto end = conn_.list_offset(tp, -1);
     if (!start.first.ok()) return start.first;
     if (!end.first.ok()) return end.first;
-    int64_t at = start.second;
-    while (at < end.second) {
-      auto r = conn_.read(tp, at, 5000);
-      if (!r.st.ok()) return r.st;
-      if (r.records.empty()) break;
-      at = r.records.back().offset + 1;
-      for (auto& rec : r.records) {
-        if (auto c = changelog_from(store, rec.key.value_or(""), std::move(rec.value), rec.headers)) {
-          t->restore(*c);
-          ++restored_;
-        }
+    auto st = client::scan_partition(conn_, tp, start.second, end.second, [&](client::consumed_record&& rec) {
+      if (auto c = changelog_from(store, rec.key.value_or(""), std::move(rec.value), rec.headers)) {
+        t->restore(*c);
+        ++restored_;
       }
-    }
+    });
+    if (!st.ok()) return st;
   }
   tasks_[partition] = std::move(t);
   return {};
@@ -166,17 +144,30 @@ status runner::open_task(int32_t partition) {
 status runner::run_once(std::chrono::milliseconds poll_timeout) {
   if (!consumer_) return status{actors::code(actors::kafka_error::invalid_request), "start() first"};
   feed_tables();
-  auto records = consumer_->poll(poll_timeout);  // may run the rebalance callbacks
-  // A partition whose records poll() returned is ours, whatever the order in which the
-  // rebalance callbacks ran: make sure it has a restored task before its first record.
-  for (const auto& rec : records) {
-    if (!tasks_.count(rec.partition)) pending_open_.insert(rec.partition);
-  }
-  for (auto it = pending_open_.begin(); it != pending_open_.end();) {
-    if (auto st = open_task(*it); !st.ok()) return st;  // retried next round
-    it = pending_open_.erase(it);
-  }
+  // poll() runs the rebalance callbacks (revoked partitions lose their task) before it returns
+  // records of a new assignment; a partition gets its task, restored from the changelogs, when
+  // its first records arrive.
+  auto records = consumer_->poll(poll_timeout);
   if (records.empty()) return {};
+  std::map<client::topic_partition, int64_t> first_offset;
+  for (const auto& rec : records) first_offset.try_emplace({rec.topic, rec.partition}, rec.offset);
+  // Nothing of this batch is committed unless all of it went through: on a failure the
+  // partitions go back to where the batch started and their tasks are dropped (their stores may
+  // hold changes that are not durable); the next round restores them and runs the batch again.
+  auto rewind = [&](status st) {
+    for (const auto& [tp, offset] : first_offset) {
+      consumer_->seek(tp, offset);
+      if (auto it = tasks_.find(tp.partition); it != tasks_.end()) {
+        add(closed_stats_, it->second->counters());
+        tasks_.erase(it);
+      }
+    }
+    return st;
+  };
+  for (const auto& [tp, offset] : first_offset) {
+    if (tasks_.count(tp.partition)) continue;
+    if (auto st = open_task(tp.partition); !st.ok()) return rewind(st);
+  }
   std::vector<output_record> outputs;
   std::vector<changelog_record> changes;
   for (auto& rec : records) {
@@ -190,7 +181,7 @@ status runner::run_once(std::chrono::milliseconds poll_timeout) {
     outputs.clear();
     changes.clear();
   }
-  if (auto st = producer_->flush(std::chrono::seconds(60)); !st.ok()) return st;
+  if (auto st = producer_->flush(std::chrono::seconds(60)); !st.ok()) return rewind(st);
   return consumer_->commit_sync();
 }
 
@@ -216,7 +207,9 @@ task_stats runner::counters() const {
 
 std::set<int32_t> runner::assigned_partitions() const {
   std::set<int32_t> out;
-  for (const auto& [p, t] : tasks_) out.insert(p);
+  if (consumer_) {
+    for (const auto& tp : consumer_->assignment()) out.insert(tp.partition);
+  }
   return out;
 }
 

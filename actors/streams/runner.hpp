@@ -5,7 +5,8 @@
 //               the sources' partition count; bootstraps the global tables; joins the consumer
 //               group named after the application id on the source topics.
 //   run_once(): polls; a partition assigned to this instance gets a task whose stores are
-//               restored from partition P of every changelog before its first record; records
+//               restored from partition P of every changelog before its first record (and
+//               loses it when revoked); records
 //               are processed in offset order; outputs go to their topics (by key), changelog
 //               records to partition P of their changelog; everything is flushed (acks=all)
 //               and only then are the source offsets committed (at-least-once output, exact
@@ -47,7 +48,7 @@ class runner {
   void close();
 
   task_stats counters() const;                 // summed over live tasks
-  std::set<int32_t> assigned_partitions() const;  // partitions with a task here
+  std::set<int32_t> assigned_partitions() const;  // source partitions the group gave this instance
   uint64_t restored_records() const { return restored_; }
 
  private:
@@ -55,7 +56,6 @@ class runner {
   client::status bootstrap_tables();
   void feed_tables();
   client::status open_task(int32_t partition);
-  void on_assigned(const std::vector<client::topic_partition>& tps);
   void on_revoked(const std::vector<client::topic_partition>& tps);
 
   client::connection& conn_;
@@ -66,7 +66,6 @@ class runner {
   std::unique_ptr<client::consumer> table_consumer_;
   std::unique_ptr<client::producer> producer_;
   std::map<int32_t, std::unique_ptr<task>> tasks_;
-  std::set<int32_t> pending_open_;  // assigned, task not open yet (opened outside the callback)
   int32_t partitions_ = 1;
   uint64_t restored_ = 0;
   task_stats closed_stats_;

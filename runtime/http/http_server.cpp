@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <thread>
 
+#include "actors/broker_metrics.hpp"
 #include "actors/client/group_admin.hpp"
 #include "actors/kafka_error.hpp"
 #include "actors/metrics/metrics.hpp"
@@ -121,7 +122,7 @@ void add_basic_routes(httplib::Server& server, std::shared_ptr<server_context> c
                     {"partitions", partitions},
                     {"groups", groups.size()},
                     {"log_bytes", bytes},
-                    {"kafka_connections", static_cast<int64_t>(metrics::global().gauge_family("fluxo_kafka_connections", "Open Kafka client connections", {}).with({}).value())}});
+                    {"kafka_connections", static_cast<int64_t>(actors::metrics_of_broker().kafka_connections.value())}});
   });
   // The web console: its assets are compiled in.
   server.Get(R"(/|/index\.html|/app\.js|/style\.css)", [](const httplib::Request& req, httplib::Response& res) {

@@ -38,20 +38,7 @@ struct retries : ::testing::Test {
     for (int i = 0; i < n; ++i) p->send(topic, "k" + std::to_string(i), "v" + std::to_string(i), {{"app", "test"}});
     ASSERT_TRUE(p->flush(10s).ok());
   }
-  std::vector<consumed_record> read_all(const std::string& topic) {
-    std::vector<consumed_record> out;
-    auto info = conn->describe_topic(topic);
-    for (const auto& p : info.partitions) {
-      int64_t at = p.log_start_offset;
-      for (int i = 0; i < 100 && at < p.high_watermark; ++i) {
-        auto r = conn->read({topic, p.partition}, at, 1000);
-        if (!r.st.ok() || r.records.empty()) break;
-        at = r.records.back().offset + 1;
-        for (auto& rec : r.records) out.push_back(std::move(rec));
-      }
-    }
-    return out;
-  }
+  std::vector<consumed_record> read_all(const std::string& topic) { return fluxo::client::read_all(*conn, topic); }
 };
 
 topic_config partitions(int n) {

@@ -23,7 +23,10 @@ struct cli : ::testing::Test {
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
   }
-  void TearDown() override { std::filesystem::remove_all(dir); }
+  void TearDown() override {
+    broker.reset();  // stops it if a test ended early
+    std::filesystem::remove_all(dir);
+  }
   // Runs fluxo with args to completion; returns (exit code, output).
   std::pair<int, std::string> run(const std::vector<std::string>& args) {
     auto out = (dir / "out.txt").string();
@@ -33,6 +36,22 @@ struct cli : ::testing::Test {
     return {code.value_or(-1), read_text(out)};
   }
   void write(const std::string& name, const std::string& text) { std::ofstream(dir / name) << text; }
+  // A broker on free ports; returns its node address ("" if it did not start).
+  std::unique_ptr<child_process> broker;
+  std::string start_broker() {
+    auto ready = (dir / "ready").string();
+    broker = std::make_unique<child_process>(
+        FLUXO_BIN,
+        std::vector<std::string>{"broker", "--data-dir", (dir / "data").string(), "--node-addr", "127.0.0.1:0", "--kafka-addr",
+                                 "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--ready-file", ready},
+        (dir / "broker.log").string());
+    return fluxo::test::wait_for_file(ready, 20s);
+  }
+  // SIGTERM must end it cleanly.
+  void stop_broker() {
+    broker->signal(SIGTERM);
+    EXPECT_EQ(broker->wait(30s), std::optional<int>(0));
+  }
 };
 
 }  // namespace
@@ -127,11 +146,7 @@ TEST_F(cli, BenchStorageEndsWithAJsonLine) {
 }
 
 TEST_F(cli, TopicProduceConsumeAgainstABroker) {
-  auto ready = (dir / "ready").string();
-  child_process broker(FLUXO_BIN, {"broker", "--data-dir", (dir / "data").string(), "--node-addr", "127.0.0.1:0",
-                                   "--kafka-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--ready-file", ready},
-                       (dir / "broker.log").string());
-  auto addr = fluxo::test::wait_for_file(ready, 20s);
+  auto addr = start_broker();
   ASSERT_FALSE(addr.empty());
   auto [c1, o1] = run({"topic", "create", "orders", "-p", "3", "-c", "retention.ms=3600000", "--broker", addr});
   EXPECT_EQ(c1, 0) << o1;
@@ -163,16 +178,11 @@ TEST_F(cli, TopicProduceConsumeAgainstABroker) {
   auto [c9, o9] = run({"topic", "describe", "orders", "--broker", addr});
   EXPECT_EQ(c9, 1);
   EXPECT_NE(o9.find("UNKNOWN_TOPIC_OR_PARTITION"), std::string::npos) << o9;
-  broker.signal(SIGTERM);
-  EXPECT_EQ(broker.wait(30s), std::optional<int>(0));
+  stop_broker();
 }
 
 TEST_F(cli, GroupCommandsAndConsumeFormatsAgainstABroker) {
-  auto ready = (dir / "ready").string();
-  child_process broker(FLUXO_BIN, {"broker", "--data-dir", (dir / "data").string(), "--node-addr", "127.0.0.1:0",
-                                   "--kafka-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--ready-file", ready},
-                       (dir / "broker.log").string());
-  auto addr = fluxo::test::wait_for_file(ready, 20s);
+  auto addr = start_broker();
   ASSERT_FALSE(addr.empty());
   ASSERT_EQ(run({"topic", "create", "orders", "-p", "3", "--broker", addr}).first, 0);
   auto out = (dir / "produce.txt").string();
@@ -231,16 +241,11 @@ TEST_F(cli, GroupCommandsAndConsumeFormatsAgainstABroker) {
   EXPECT_EQ(c11, 0);
   EXPECT_EQ(o11.find("\"key\""), std::string::npos) << o11;  // nothing at or after that time
   EXPECT_EQ(run({"consume", "orders", "--decode", "base64", "--broker", addr}).first, 2);
-  broker.signal(SIGTERM);
-  EXPECT_EQ(broker.wait(30s), std::optional<int>(0));
+  stop_broker();
 }
 
 TEST_F(cli, DeadLetterListAndReplay) {
-  auto ready = (dir / "ready").string();
-  child_process broker(FLUXO_BIN, {"broker", "--data-dir", (dir / "data").string(), "--node-addr", "127.0.0.1:0",
-                                   "--kafka-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--ready-file", ready},
-                       (dir / "broker.log").string());
-  auto addr = fluxo::test::wait_for_file(ready, 20s);
+  auto addr = start_broker();
   ASSERT_FALSE(addr.empty());
   // A dead letter as the retrying consumer writes it: origin and attempts in fluxo.* headers.
   auto out = (dir / "produce.txt").string();
@@ -259,6 +264,5 @@ TEST_F(cli, DeadLetterListAndReplay) {
   EXPECT_NE(o3.find(R"("key":"k1","value":"failed once")"), std::string::npos) << o3;
   EXPECT_NE(o3.find(R"("headers":{"tenant":"a"})"), std::string::npos) << o3;  // fluxo.* headers dropped
   EXPECT_EQ(run({"dlq", "replay", "nothing.dlt", "--broker", addr}).first, 1);
-  broker.signal(SIGTERM);
-  EXPECT_EQ(broker.wait(30s), std::optional<int>(0));
+  stop_broker();
 }
