@@ -1,6 +1,6 @@
 #include "runtime/admin_json.hpp"
 
-#include "actors/topic_registry.hpp"
+#include "actors/cluster/topic_registry.hpp"
 
 namespace fluxo::runtime {
 

@@ -12,11 +12,11 @@
 #include <spdlog/spdlog.h>
 #include <thread>
 
-#include "actors/topic_actor.hpp"
+#include "actors/broker/node_actor.hpp"
 #include "runtime/broker_options.hpp"
 #include "runtime/kafka_listener.hpp"
-#include "actors/address.hpp"
-#include "actors/caf_setup.hpp"
+#include "actors/common/address.hpp"
+#include "actors/broker/caf_setup.hpp"
 #include "actors/client/actor_api.hpp"
 #include "runtime/http/http_server.hpp"
 #include "runtime/subcommands.hpp"

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "actors/topic_actor.hpp"
+#include "actors/broker/node_options.hpp"
 
 namespace CLI {
 class App;

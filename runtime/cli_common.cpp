@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "actors/kafka_error.hpp"
+#include "actors/common/kafka_error.hpp"
 
 namespace fluxo::cli {
 

@@ -16,8 +16,8 @@
 #include <string>
 
 #include "actors/client/client.hpp"
-#include "actors/kafka_error.hpp"
-#include "actors/topic_registry.hpp"
+#include "actors/common/kafka_error.hpp"
+#include "actors/cluster/topic_registry.hpp"
 #include "runtime/admin_json.hpp"
 #include "runtime/cli_common.hpp"
 #include "runtime/record_format.hpp"

@@ -3,7 +3,7 @@
 // configs through the node actor).
 #include <spdlog/spdlog.h>
 
-#include "actors/topic_registry.hpp"
+#include "actors/cluster/topic_registry.hpp"
 #include "runtime/kafka_session.hpp"
 
 namespace fluxo::runtime::kafka_impl {

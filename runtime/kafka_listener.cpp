@@ -3,7 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "actors/broker_metrics.hpp"
+#include "actors/broker/broker_metrics.hpp"
 #include "runtime/kafka_session.hpp"
 
 namespace fluxo::runtime {

@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <string>
 
-#include "actors/actor_types.hpp"
+#include "actors/broker/node_actor.hpp"
 
 namespace fluxo::runtime {
 

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "actors/actor_types.hpp"
-#include "actors/metrics/metrics.hpp"
+#include "actors/broker/node_actor.hpp"
+#include "runtime/metrics/metrics.hpp"
 #include "runtime/kafka/frame.hpp"
 #include "runtime/kafka/messages.hpp"
 #include "runtime/kafka_listener.hpp"

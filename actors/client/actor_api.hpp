@@ -17,7 +17,7 @@
 #include <memory>
 #include <vector>
 
-#include "actors/actor_types.hpp"
+#include "actors/broker/node_actor.hpp"
 #include "actors/client/client.hpp"
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<fluxo::client::consumed_record>)

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "actors/group/group_types.hpp"
-#include "actors/messages.hpp"
+#include "actors/broker/broker_messages.hpp"
 #include "storage/compression.hpp"
 
 namespace fluxo::client {

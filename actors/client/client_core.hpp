@@ -7,9 +7,9 @@
 #include <memory>
 #include <string>
 
-#include "actors/actor_types.hpp"
+#include "actors/broker/node_actor.hpp"
 #include "actors/client/client.hpp"
-#include "actors/kafka_error.hpp"
+#include "actors/common/kafka_error.hpp"
 
 namespace fluxo::client {
 

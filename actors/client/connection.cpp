@@ -2,12 +2,12 @@
 // (remote via the CAF middleman, or a node actor spawned in this process).
 #include <spdlog/spdlog.h>
 
-#include "actors/address.hpp"
-#include "actors/caf_setup.hpp"
+#include "actors/common/address.hpp"
+#include "actors/broker/caf_setup.hpp"
 #include "actors/client/actor_api.hpp"
 #include "actors/client/client_core.hpp"
 #include "actors/client/record_decode.hpp"
-#include "actors/topic_actor.hpp"
+#include "actors/broker/node_actor.hpp"
 
 namespace fluxo::client {
 namespace {

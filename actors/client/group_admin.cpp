@@ -5,7 +5,7 @@
 #include <set>
 
 #include "actors/group/consumer_protocol.hpp"
-#include "actors/kafka_error.hpp"
+#include "actors/common/kafka_error.hpp"
 
 namespace fluxo::client {
 

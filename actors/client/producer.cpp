@@ -13,7 +13,7 @@
 
 #include "actors/client/client_core.hpp"
 #include "actors/client/tracing.hpp"
-#include "actors/partitioner.hpp"
+#include "actors/common/partitioner.hpp"
 #include "storage/log_config.hpp"
 #include "storage/record_batch.hpp"
 

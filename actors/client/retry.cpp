@@ -5,7 +5,7 @@
 #include <set>
 #include <spdlog/spdlog.h>
 
-#include "actors/kafka_error.hpp"
+#include "actors/common/kafka_error.hpp"
 
 namespace fluxo::client {
 namespace {

@@ -3,7 +3,7 @@
 // forwards unchanged and native clients see the same meanings.
 #pragma once
 
-#include "actors/kafka_error.hpp"
+#include "actors/common/kafka_error.hpp"
 
 namespace fluxo::group {
 

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "actors/kafka_error.hpp"
+#include "actors/common/kafka_error.hpp"
 
 namespace fluxo::streams {
 namespace {

@@ -1,7 +1,7 @@
 // /api/v1/groups: list, describe (members, partitions, lag in records and time, history), lag
 // history, offset reset (dry run first) and delete (docs/http-api.md).
 #include "actors/client/group_admin.hpp"
-#include "actors/kafka_error.hpp"
+#include "actors/common/kafka_error.hpp"
 #include "runtime/admin_json.hpp"
 #include "runtime/http/api.hpp"
 

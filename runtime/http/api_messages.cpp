@@ -4,8 +4,8 @@
 #include <thread>
 
 #include "actors/client/retry.hpp"
-#include "actors/kafka_error.hpp"
-#include "actors/partitioner.hpp"
+#include "actors/common/kafka_error.hpp"
+#include "actors/common/partitioner.hpp"
 #include "runtime/http/api.hpp"
 #include "runtime/record_format.hpp"
 

@@ -1,6 +1,6 @@
 // /api/v1/topics: list, create, describe, delete (docs/http-api.md).
-#include "actors/kafka_error.hpp"
-#include "actors/topic_registry.hpp"
+#include "actors/common/kafka_error.hpp"
+#include "actors/cluster/topic_registry.hpp"
 #include "runtime/admin_json.hpp"
 #include "runtime/http/api.hpp"
 

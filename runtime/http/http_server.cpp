@@ -6,10 +6,10 @@
 #include <spdlog/spdlog.h>
 #include <thread>
 
-#include "actors/broker_metrics.hpp"
+#include "actors/broker/broker_metrics.hpp"
 #include "actors/client/group_admin.hpp"
-#include "actors/kafka_error.hpp"
-#include "actors/metrics/metrics.hpp"
+#include "actors/common/kafka_error.hpp"
+#include "runtime/metrics/metrics.hpp"
 #include "runtime/console/console_assets.hpp"
 #include "runtime/http/api.hpp"
 

@@ -1,7 +1,7 @@
 // Layouts for ApiVersions and Metadata (see metadata.hpp).
 #include "runtime/kafka/metadata.hpp"
 
-#include "actors/kafka_error.hpp"
+#include "actors/common/kafka_error.hpp"
 #include "runtime/kafka/codec.hpp"
 
 namespace fluxo::kafka {

@@ -2,7 +2,7 @@
 // arithmetic and rebalance cause labels. Deterministic: time is passed in.
 #include <gtest/gtest.h>
 
-#include "actors/broker_metrics.hpp"
+#include "actors/broker/broker_metrics.hpp"
 #include "actors/client/group_admin.hpp"
 #include "runtime/http/history.hpp"
 #include "runtime/record_format.hpp"

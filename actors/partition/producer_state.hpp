@@ -1,0 +1,66 @@
+// Idempotent-producer bookkeeping of one partition (Kafka semantics).
+//
+// For every producer id the partition remembers its epoch, the last sequence number it
+// appended and the last 5 batches (first/last sequence -> offsets), like Kafka. A batch from an
+// idempotent producer (producerId >= 0) is checked before it is appended:
+//   - epoch older than the known one             -> INVALID_PRODUCER_EPOCH (47)
+//   - same (first, last) sequence as a cached batch -> duplicate: not appended again, the
+//     original offsets are returned with NONE (librdkafka and Java treat this as success)
+//   - first sequence != last sequence + 1         -> OUT_OF_ORDER_SEQUENCE_NUMBER (45)
+//   - unknown producer id with sequence != 0      -> UNKNOWN_PRODUCER_ID (59)
+//   - new epoch must start at sequence 0          -> OUT_OF_ORDER_SEQUENCE_NUMBER (45)
+// Sequences wrap at INT32_MAX to 0. State is rebuilt after a restart by replaying the batch
+// headers of the log (replay()), so duplicates are caught across broker restarts too.
+// Pure logic: no I/O, no clock.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <unordered_map>
+
+#include "actors/common/kafka_error.hpp"
+
+namespace fluxo::actors {
+
+struct producer_batch_meta {
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  int32_t first_sequence = -1;
+  int32_t last_sequence = -1;  // first + lastOffsetDelta (wrapping)
+};
+
+struct producer_check {
+  kafka_error error = kafka_error::none;
+  // Set for duplicates: the offsets the batch got the first time.
+  std::optional<std::pair<int64_t, int64_t>> duplicate_of;
+};
+
+class producer_state_table {
+ public:
+  static constexpr std::size_t cached_batches = 5;
+
+  producer_check check(const producer_batch_meta& b) const;
+  // Records an appended batch (call after a successful append, or when replaying the log).
+  void record(const producer_batch_meta& b, int64_t first_offset, int64_t last_offset);
+  std::size_t size() const { return producers_.size(); }
+
+ private:
+  struct cached_batch {
+    int32_t first_sequence;
+    int32_t last_sequence;
+    int64_t first_offset;
+    int64_t last_offset;
+  };
+  struct entry {
+    int16_t epoch = -1;
+    int32_t last_sequence = -1;
+    std::deque<cached_batch> recent;
+  };
+  std::unordered_map<int64_t, entry> producers_;
+};
+
+// Producer fields of a RecordBatch header, or nullopt for non-idempotent batches.
+int32_t next_sequence(int32_t seq);
+
+}  // namespace fluxo::actors
