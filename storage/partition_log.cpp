@@ -10,6 +10,7 @@
 
 #include "storage/log_checkpoint.hpp"
 #include "storage/log_compaction.hpp"
+#include "storage/record_batch.hpp"
 #include "storage/logger.hpp"
 
 namespace fluxo::storage {
@@ -88,7 +89,8 @@ result<void> partition_log::load() {
   if (!*clean && !bases.empty()) {
     if (auto r = load_unclean(bases, checkpoint.recovery_point); !r) return r;
   }
-  if (segments_.empty()) {
+  const bool fresh = segments_.empty();
+  if (fresh) {
     if (auto r = create_active(log_start_); !r) return r;
   }
   active_ = segments_.rbegin()->second.get();
@@ -96,6 +98,7 @@ result<void> partition_log::load() {
   if (auto r = active_->open_handles(); !r) return r;
   log_start_ = std::max(log_start_, segments_.begin()->first);
   log_start_ = std::min(log_start_, active_->next_offset());
+  if (auto r = load_epochs(fresh); !r) return r;
   if (!*clean) {
     // Make what recovery kept durable, so the recovery point can move to the end.
     for (auto& [base, seg] : segments_) {
@@ -104,6 +107,36 @@ result<void> partition_log::load() {
     dir_dirty_ = true;
     if (auto r = flush(); !r) return r;
   }
+  return success();
+}
+
+result<void> partition_log::load_epochs(bool fresh_log) {
+  bool missing = false;
+  auto loaded = leader_epoch_cache::load(dir_, &missing);
+  if (!loaded) return std::move(loaded).take_error();
+  epochs_ = std::move(*loaded);
+  bool changed = missing;  // a missing checkpoint is written, so this happens once
+  if (missing && !fresh_log) {
+    // A log written before epochs were tracked: learn them from the batch headers, once.
+    int64_t offset = log_start_;
+    while (offset < log_end_offset()) {
+      auto r = read(offset, 4 << 20);
+      if (!r || r->bytes.empty()) break;
+      batch_cursor cursor(r->bytes);
+      while (auto b = cursor.next()) {
+        if (b->first.partition_leader_epoch > epochs_.latest_epoch()) {
+          changed |= epochs_.assign(b->first.partition_leader_epoch, b->first.base_offset);
+        }
+      }
+      offset = r->next_offset;
+    }
+  }
+  // Recovery may have cut the tail, and retention may have moved the start.
+  if (!epochs_.entries().empty() && epochs_.entries().back().start_offset > log_end_offset()) {
+    changed |= epochs_.truncate_from_end(log_end_offset() + 1);
+  }
+  changed |= epochs_.truncate_from_start(log_start_);
+  if (changed) return epochs_.save(dir_);
   return success();
 }
 
@@ -233,7 +266,13 @@ result<void> partition_log::roll() {
   return success();
 }
 
-result<append_info> partition_log::append(std::span<char> batches) {
+result<append_info> partition_log::append(std::span<char> batches) { return append_batches(batches, false); }
+
+result<append_info> partition_log::append_replicated(std::span<char> batches) {
+  return append_batches(batches, true);
+}
+
+result<append_info> partition_log::append_batches(std::span<char> batches, bool replicated) {
   if (closed_) return error{errc::closed, "log " + dir_ + " is closed", 0};
   // Validate everything first: all or nothing.
   std::vector<batch_header> headers;
@@ -252,6 +291,16 @@ result<append_info> partition_log::append(std::span<char> batches) {
                        std::to_string(config_.max_batch_bytes),
                    0};
     }
+    if (replicated) {
+      // A follower stores the leader's bytes as they are: offsets must continue the log.
+      const int64_t expected = headers.empty() ? log_end_offset() : headers.back().next_offset();
+      if (h->base_offset != expected) {
+        return error{errc::invalid_batch,
+                     "replicated batch at offset " + std::to_string(h->base_offset) + " does not continue the log at " +
+                         std::to_string(expected),
+                     0};
+      }
+    }
     headers.push_back(*h);
     pos += h->size_bytes();
   }
@@ -259,7 +308,7 @@ result<append_info> partition_log::append(std::span<char> batches) {
 
   append_info info;
   const int64_t ts = now();
-  const bool log_append_time = config_.timestamps == timestamp_type::log_append_time;
+  const bool log_append_time = !replicated && config_.timestamps == timestamp_type::log_append_time;
   if (log_append_time) info.log_append_time = ts;
   info.base_offset = active_->next_offset();
   // A failure after earlier runs of this call reached the log (the call spanned a roll) must
@@ -294,7 +343,7 @@ result<append_info> partition_log::append(std::span<char> batches) {
     auto batch = batches.subspan(pos, h.size_bytes());
     set_base_offset(batch, next);
     h.base_offset = next;
-    if (config_.leader_epoch >= 0) {
+    if (config_.leader_epoch >= 0 && !replicated) {
       set_partition_leader_epoch(batch, config_.leader_epoch);
       h.partition_leader_epoch = config_.leader_epoch;
     }
@@ -311,6 +360,13 @@ result<append_info> partition_log::append(std::span<char> batches) {
   }
   if (auto r = append_run(batches.subspan(run_start, run_bytes), run_headers); !r) return fail(std::move(r));
   info.last_offset = next - 1;
+  bool epochs_changed = false;
+  for (const auto& h : headers) {
+    if (h.partition_leader_epoch > epochs_.latest_epoch()) epochs_changed |= epochs_.assign(h.partition_leader_epoch, h.base_offset);
+  }
+  if (epochs_changed) {
+    if (auto r = epochs_.save(dir_); !r) return fail(std::move(r));
+  }
   info.batches = headers.size();
   info.bytes = batches.size();
   if (unflushed_records_ == 0) first_unflushed_ms_ = ts;
@@ -505,9 +561,20 @@ result<std::size_t> partition_log::enforce_retention() {
   if (deleted > 0) {
     if (auto r = fsync_directory(dir_); !r) return std::move(r).take_error();
     dir_dirty_ = false;
+    if (epochs_.truncate_from_start(log_start_)) {
+      if (auto r = epochs_.save(dir_); !r) return std::move(r).take_error();
+    }
     if (auto r = write_checkpoint(); !r) return std::move(r).take_error();
   }
   return deleted;
+}
+
+result<void> partition_log::begin_epoch(int32_t epoch) {
+  if (closed_) return error{errc::closed, "log " + dir_ + " is closed", 0};
+  config_.leader_epoch = epoch;
+  if (epoch <= epochs_.latest_epoch()) return success();
+  epochs_.assign(epoch, log_end_offset());
+  return epochs_.save(dir_);
 }
 
 result<void> partition_log::advance_log_start(int64_t offset) {
@@ -516,6 +583,9 @@ result<void> partition_log::advance_log_start(int64_t offset) {
     return error{errc::offset_out_of_range, "cannot move log start past the end of the log", 0};
   }
   log_start_ = offset;
+  if (epochs_.truncate_from_start(log_start_)) {
+    if (auto r = epochs_.save(dir_); !r) return r;
+  }
   return write_checkpoint();
 }
 
@@ -540,6 +610,9 @@ result<void> partition_log::truncate_to(int64_t offset) {
   dirty_sealed_.erase(std::remove(dirty_sealed_.begin(), dirty_sealed_.end(), active_->base_offset()),
                       dirty_sealed_.end());
   flushed_offset_ = std::min(flushed_offset_, *leo);
+  if (epochs_.truncate_from_end(*leo)) {
+    if (auto r = epochs_.save(dir_); !r) return r;
+  }
   logger().warn("[{}] truncated to offset {} (log end offset now {})", dir_, offset, *leo);
   if (auto r = flush(); !r) return r;
   return write_checkpoint();
@@ -571,6 +644,10 @@ result<void> partition_log::truncate_fully(int64_t offset) {
   log_start_ = offset;
   flushed_offset_ = offset;
   unflushed_records_ = 0;
+  if (!epochs_.entries().empty()) {
+    epochs_.clear();
+    if (auto r = epochs_.save(dir_); !r) return r;
+  }
   if (!deleted) return deleted;
   logger().warn("[{}] truncated fully; log restarts at offset {}", dir_, offset);
   if (auto r = flush(); !r) return r;
@@ -646,7 +723,9 @@ log_stats partition_log::stats() const {
 
 void partition_log::update_config(const log_config& config) {
   auto clock = config_.clock;
+  auto epoch = config_.leader_epoch;  // owned by begin_epoch / set_append_epoch, not by topic configs
   config_ = config;
+  config_.leader_epoch = epoch;
   if (!config_.clock) config_.clock = clock;
 }
 

@@ -3,6 +3,7 @@
 // Directory contents:
 //   00000000000000000000.log / .index / .timeindex   segments (see segment.hpp), named by base
 //   fluxo.checkpoint     recovery point (everything below it was fsynced) and log start offset
+//   leader-epoch-checkpoint   epoch -> first offset (see leader_epoch_cache.hpp)
 //   .clean-shutdown      written by close(): a summary of every segment, so reopening needs no
 //                        scan. Removed when the log is opened, so a crash leaves none behind.
 //   *.cleaned            compaction output not yet swapped in (deleted at open)
@@ -34,6 +35,7 @@
 #include <utility>
 #include <vector>
 
+#include "storage/leader_epoch_cache.hpp"
 #include "storage/log_config.hpp"
 #include "storage/result.hpp"
 #include "storage/segment.hpp"
@@ -102,6 +104,16 @@ class partition_log {
   // Offsets are assigned in place, so `batches` holds the stored bytes afterwards.
   // All or nothing: on error no batch of this call is in the log.
   result<append_info> append(std::span<char> batches);
+  // A follower's append: the batches keep the offsets, epochs and timestamps the leader gave
+  // them, and the first must start at the log end offset (then each continues the previous).
+  result<append_info> append_replicated(std::span<char> batches);
+
+  // Leader epochs (see leader_epoch_cache.hpp): kept in step with appends, truncation and
+  // retention. A new leader records its epoch at the log end before its first append, and
+  // stamps the epoch into the batches it appends.
+  const leader_epoch_cache& epochs() const { return epochs_; }
+  result<void> begin_epoch(int32_t epoch);
+  void set_append_epoch(int32_t epoch) { config_.leader_epoch = epoch; }
 
   // Whole batches from the one containing `offset`, up to max_bytes (at least one batch).
   // offset == LEO gives no bytes; offsets outside [log start, LEO] give offset_out_of_range.
@@ -162,6 +174,8 @@ class partition_log {
   result<bool> load_clean(const std::vector<int64_t>& bases);
   result<void> load_unclean(const std::vector<int64_t>& bases, int64_t recovery_point);
   result<void> create_active(int64_t base);
+  result<void> load_epochs(bool fresh_log);
+  result<append_info> append_batches(std::span<char> batches, bool replicated);
   result<void> append_run(std::span<char> run, const std::vector<batch_header>& headers);
   bool should_roll(std::size_t incoming_bytes, int64_t last_offset) const;
   result<void> maybe_flush();
@@ -188,6 +202,7 @@ class partition_log {
   bool closed_ = false;
   bool recovered_cleanly_ = false;
   std::size_t scanned_segments_ = 0;
+  leader_epoch_cache epochs_;
   std::list<int64_t> lru_;  // inactive segments with open handles, most recent first
   std::unordered_map<int64_t, std::list<int64_t>::iterator> lru_pos_;
 };
