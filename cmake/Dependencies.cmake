@@ -47,3 +47,6 @@ endif()
 # defines the library was built with, which every includer must use too).
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+
+# OpenSSL 3 (libcrypto: base64 for etcd's JSON gateway; later TLS and SCRAM).
+find_package(OpenSSL REQUIRED)

@@ -28,11 +28,12 @@ struct error {
 // ENOSPC/EDQUOT map to errc::no_space, everything else to errc::io_error.
 error sys_error(std::string what, int err);
 
-template <class T>
+// E is the error type: storage's own by default; other modules reuse the template with theirs.
+template <class T, class E = error>
 class [[nodiscard]] result {
  public:
   result(T value) : v_(std::move(value)) {}          // NOLINT: implicit by design
-  result(error err) : v_(std::move(err)) {}         // NOLINT
+  result(E err) : v_(std::move(err)) {}             // NOLINT
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
   T& value() & { assert(ok()); return std::get<0>(v_); }
@@ -42,26 +43,27 @@ class [[nodiscard]] result {
   const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
-  const error& err() const { assert(!ok()); return std::get<1>(v_); }
-  error&& take_error() && { return std::get<1>(std::move(v_)); }
+  const E& err() const { assert(!ok()); return std::get<1>(v_); }
+  E&& take_error() && { return std::get<1>(std::move(v_)); }
+  T value_or(T fallback) const& { return ok() ? std::get<0>(v_) : std::move(fallback); }
 
  private:
-  std::variant<T, error> v_;
+  std::variant<T, E> v_;
 };
 
 // result<void>: success carries no value.
-template <>
-class [[nodiscard]] result<void> {
+template <class E>
+class [[nodiscard]] result<void, E> {
  public:
   result() = default;
-  result(error err) : err_(std::move(err)), failed_(true) {}  // NOLINT
+  result(E err) : err_(std::move(err)), failed_(true) {}  // NOLINT
   bool ok() const { return !failed_; }
   explicit operator bool() const { return ok(); }
-  const error& err() const { assert(failed_); return err_; }
-  error&& take_error() && { return std::move(err_); }
+  const E& err() const { assert(failed_); return err_; }
+  E&& take_error() && { return std::move(err_); }
 
  private:
-  error err_;
+  E err_;
   bool failed_ = false;
 };
 

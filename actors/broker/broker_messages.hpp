@@ -31,7 +31,7 @@ namespace fluxo::actors {
 // topic_config.hpp).
 struct topic_config {
   int32_t partitions = 1;
-  int16_t replication_factor = 1;
+  int16_t replication_factor = -1;              // -1 = the cluster default, min(3, nodes)
   std::string cleanup_policy = "delete";        // delete | compact
   std::string timestamp_type = "CreateTime";    // CreateTime | LogAppendTime
   int64_t retention_ms = 7LL * 24 * 3600 * 1000;
@@ -42,10 +42,20 @@ struct topic_config {
   int32_t max_message_bytes = 1048588;          // Kafka's default message.max.bytes
   int64_t flush_messages = 0;                   // 0 = left to the OS
   int64_t flush_ms = 0;
+  // acks=all needs this many in-sync replicas; -1 = the cluster default (2 when the
+  // replication factor is 3 or more, else 1).
+  int32_t min_insync_replicas = -1;
+  bool unclean_leader_election = false;         // elect outside the ISR when none is left
   bool operator==(const topic_config&) const = default;
+  // The effective min.insync.replicas for a replication factor.
+  int32_t effective_min_insync(int32_t rf) const {
+    if (min_insync_replicas > 0) return min_insync_replicas;
+    return rf >= 3 ? 2 : 1;
+  }
   MSGPACK_DEFINE_MAP(partitions, replication_factor, cleanup_policy, timestamp_type, retention_ms,
                      retention_bytes, segment_bytes, segment_ms, delete_retention_ms,
-                     max_message_bytes, flush_messages, flush_ms)
+                     max_message_bytes, flush_messages, flush_ms, min_insync_replicas,
+                     unclean_leader_election)
 };
 
 struct create_topic_request {

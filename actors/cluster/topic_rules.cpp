@@ -17,7 +17,8 @@ std::optional<std::string> invalid_topic_name(const std::string& name) {
 
 std::optional<std::string> invalid_topic_config(const topic_config& c) {
   if (c.partitions < 1 || c.partitions > 10000) return "partitions must be between 1 and 10000";
-  if (c.replication_factor != 1 && c.replication_factor != -1) return "replication factor must be 1 on a single node";
+  if (c.replication_factor == 0 || c.replication_factor < -1) return "replication factor must be 1 or more (or -1 for the default)";
+  if (c.min_insync_replicas == 0 || c.min_insync_replicas < -1) return "min.insync.replicas must be 1 or more";
   if (c.cleanup_policy != "delete" && c.cleanup_policy != "compact") return "cleanup.policy must be delete or compact";
   if (c.timestamp_type != "CreateTime" && c.timestamp_type != "LogAppendTime") {
     return "message.timestamp.type must be CreateTime or LogAppendTime";
@@ -42,6 +43,8 @@ std::map<std::string, std::string> to_config_map(const topic_config& c) {
       {"max.message.bytes", std::to_string(c.max_message_bytes)},
       {"flush.messages", std::to_string(c.flush_messages)},
       {"flush.ms", std::to_string(c.flush_ms)},
+      {"min.insync.replicas", std::to_string(c.min_insync_replicas)},
+      {"unclean.leader.election.enable", c.unclean_leader_election ? "true" : "false"},
   };
 }
 
@@ -58,6 +61,11 @@ std::optional<std::string> apply_config_map(topic_config& c, const std::map<std:
       else if (key == "max.message.bytes") c.max_message_bytes = static_cast<int32_t>(std::stol(value));
       else if (key == "flush.messages") c.flush_messages = std::stoll(value);
       else if (key == "flush.ms") c.flush_ms = std::stoll(value);
+      else if (key == "min.insync.replicas") c.min_insync_replicas = static_cast<int32_t>(std::stol(value));
+      else if (key == "unclean.leader.election.enable") {
+        if (value != "true" && value != "false") return "unclean.leader.election.enable must be true or false";
+        c.unclean_leader_election = value == "true";
+      }
       else return "unknown topic config '" + key + "'";
     } catch (const std::exception&) {
       return "config '" + key + "' has an invalid value '" + value + "'";
