@@ -81,16 +81,23 @@ struct segment_entry {
 
 struct partition_info {
   int32_t partition = 0;
-  int32_t leader_node = 0;
+  int32_t leader_node = 0;                  // -1: offline (no leader)
   int32_t leader_epoch = 0;
+  std::vector<int32_t> replicas;            // preferred leader first
+  std::vector<int32_t> isr;
+  std::vector<int32_t> target_replicas;     // non-empty while a reassignment runs
   int64_t log_start_offset = 0;
   int64_t high_watermark = 0;
   int64_t size_bytes = 0;
   int32_t segments = 0;
   std::vector<segment_entry> segment_list;  // oldest first
   int64_t mailbox_depth = 0;                // messages waiting in the partition actor
-  MSGPACK_DEFINE_MAP(partition, leader_node, leader_epoch, log_start_offset, high_watermark,
-                     size_bytes, segments, segment_list, mailbox_depth)
+  int64_t log_end_offset = 0;               // >= high_watermark (records not yet replicated)
+  std::string role;                         // this node's: "leader", "follower", "" (no replica here)
+  int64_t max_follower_lag = 0;             // records, on the leader
+  MSGPACK_DEFINE_MAP(partition, leader_node, leader_epoch, replicas, isr, target_replicas,
+                     log_start_offset, high_watermark, size_bytes, segments, segment_list,
+                     mailbox_depth, log_end_offset, role, max_follower_lag)
 };
 
 struct topic_info {
@@ -115,11 +122,14 @@ struct node_info {
   MSGPACK_DEFINE_MAP(node_id, host, port)
 };
 
-// produce: acks 0 = none, 1 = leader (in the log), -1 = all (fsynced; one replica today).
+// produce: acks 0 = none, 1 = leader (in its log), -1 = all (in the log and fsynced on every
+// in-sync replica, with at least min.insync.replicas of them). timeout_ms bounds the wait for
+// acks=all (REQUEST_TIMED_OUT after it).
 struct produce_request {
   std::vector<char> batches;
   int8_t acks = 1;
-  MSGPACK_DEFINE_MAP(batches, acks)
+  int32_t timeout_ms = 30000;
+  MSGPACK_DEFINE_MAP(batches, acks, timeout_ms)
 };
 
 struct produce_reply {
@@ -171,6 +181,68 @@ struct producer_id_reply {
   int64_t producer_id = -1;
   int16_t producer_epoch = 0;
   MSGPACK_DEFINE_MAP(error_code, producer_id, producer_epoch)
+};
+
+// Replication (follower partition actor -> leader partition actor on another node), Kafka's
+// follower fetch: the follower holds everything below fetch_offset, the epoch of its last
+// record is last_fetched_epoch, and it has fsynced everything below durable_offset.
+struct replica_fetch_request {
+  int32_t replica_id = -1;
+  int32_t leader_epoch = -1;       // the epoch the follower believes current
+  int64_t fetch_offset = 0;
+  int32_t last_fetched_epoch = -1;
+  int64_t durable_offset = 0;
+  int32_t max_bytes = 1 << 20;
+  int32_t max_wait_ms = 500;
+  MSGPACK_DEFINE_MAP(replica_id, leader_epoch, fetch_offset, last_fetched_epoch, durable_offset, max_bytes,
+                     max_wait_ms)
+};
+
+// records: whole batches from fetch_offset, as stored by the leader (offsets, epochs and
+// timestamps already set). diverging_epoch >= -1 with diverging_end_offset >= 0 means: truncate
+// (see actors/partition/replication.hpp) and fetch again. flush_wanted: an acks=all producer
+// waits for this follower's fsync.
+struct replica_fetch_reply {
+  int16_t error_code = 0;
+  int32_t leader_epoch = -1;
+  std::vector<char> records;
+  int64_t high_watermark = 0;
+  int64_t log_start_offset = 0;
+  int64_t log_end_offset = 0;
+  int32_t diverging_epoch = -1;
+  int64_t diverging_end_offset = -1;
+  bool flush_wanted = false;
+  MSGPACK_DEFINE_MAP(error_code, leader_epoch, records, high_watermark, log_start_offset, log_end_offset,
+                     diverging_epoch, diverging_end_offset, flush_wanted)
+};
+
+// What the node tells a partition about its place in the cluster (from the metadata store).
+struct partition_role {
+  int32_t self = 0;          // this node
+  int32_t leader = -1;       // -1: offline
+  int32_t leader_epoch = 0;
+  std::vector<int32_t> replicas;
+  std::vector<int32_t> isr;
+  int64_t version = 0;       // the partition record's version in the store (for ISR changes)
+  int32_t min_insync = 1;
+  MSGPACK_DEFINE_MAP(self, leader, leader_epoch, replicas, isr, version, min_insync)
+};
+
+// A leader's ISR change for the node to write to the store (local only), and the outcome.
+struct isr_proposal {
+  std::string topic;
+  int32_t partition = 0;
+  int32_t leader_epoch = 0;
+  std::vector<int32_t> isr;
+  int64_t expected_version = 0;
+  MSGPACK_DEFINE_MAP(topic, partition, leader_epoch, isr, expected_version)
+};
+
+struct isr_outcome {
+  bool applied = false;
+  int64_t version = 0;
+  std::vector<int32_t> isr;
+  MSGPACK_DEFINE_MAP(applied, version, isr)
 };
 
 // Partition count per topic, pushed by the node to group coordinators (server-side assignment).

@@ -81,6 +81,11 @@ FLUXO_WIRE_MESSAGE(list_offsets_reply)
 FLUXO_WIRE_MESSAGE(producer_id_reply)
 FLUXO_WIRE_MESSAGE(record_send)
 FLUXO_WIRE_MESSAGE(topic_counts)
+FLUXO_WIRE_MESSAGE(replica_fetch_request)
+FLUXO_WIRE_MESSAGE(replica_fetch_reply)
+FLUXO_WIRE_MESSAGE(partition_role)
+FLUXO_WIRE_MESSAGE(isr_proposal)
+FLUXO_WIRE_MESSAGE(isr_outcome)
 }  // namespace fluxo::actors
 
 namespace fluxo::group {

@@ -1,5 +1,7 @@
-// Behavior of the partition actor: unpack, call partition_state, reply. Long-poll fetches and
-// acks=all appends are parked as response promises keyed by token.
+// Behavior of the partition actor: unpack, call partition_state, reply. Long-poll fetches
+// (consumers' and followers'), and acks=all appends are parked as response promises keyed by
+// token; after anything that can move a watermark, settle() answers what became ready. As a
+// follower the actor runs one fetch at a time against the leader's partition actor.
 #include "actors/broker/partition_actor.hpp"
 
 #include <caf/all.hpp>
@@ -17,14 +19,24 @@ namespace {
 struct partition_actor_state {
   std::shared_ptr<partition_state> core;
   flusher_actor flusher;
+  isr_sink node;
+  partition_settings settings;
   uint64_t next_token = 1;
   std::unordered_map<uint64_t, caf::typed_response_promise<fetch_reply>> fetches;
+  std::unordered_map<uint64_t, caf::typed_response_promise<replica_fetch_reply>> replica_fetches;
   struct pending_ack {
     caf::typed_response_promise<produce_reply> promise;
     produce_reply reply;
   };
   std::unordered_map<uint64_t, pending_ack> acks;
-  int64_t tick_ms = 1000;
+  // Follower: the leader to fetch from, the fetch session (bumped by every role change, so
+  // answers and retries of an older session are dropped), one fetch in flight at a time.
+  replica_source leader;
+  uint64_t session = 0;
+  bool fetch_in_flight = false;
+  bool fetch_after_flush = false;
+  int64_t last_error_log_ms = -1'000'000;
+  bool isr_timer = false;
   metrics::counter* records_in = nullptr;
   metrics::counter* bytes_in = nullptr;
   metrics::counter* bytes_out = nullptr;
@@ -33,8 +45,8 @@ struct partition_actor_state {
 
 using self_ptr = partition_actor::stateful_pointer<partition_actor_state>;
 
-// The actor clock (steady; a test clock under CAF's test coordinator): fetch deadlines and
-// flush intervals are relative, so they follow it and tests can drive time.
+// The actor clock (steady; a test clock under CAF's test coordinator): deadlines and flush
+// intervals are relative, so they follow it and tests can drive time.
 int64_t now_ms(self_ptr self) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(self->clock().now().time_since_epoch()).count();
 }
@@ -42,18 +54,6 @@ int64_t now_ms(self_ptr self) {
 fetch_reply counted(self_ptr self, fetch_reply reply) {
   self->state.bytes_out->inc(reply.records.size());
   return reply;
-}
-
-void answer_ready_fetches(self_ptr self) {
-  auto& st = self->state;
-  if (st.fetches.empty()) return;
-  for (auto token : st.core->take_ready_fetches(now_ms(self))) {
-    auto req = st.core->unpark(token);
-    auto it = st.fetches.find(token);
-    if (!req || it == st.fetches.end()) continue;
-    it->second.deliver(counted(self, st.core->read(*req)));
-    st.fetches.erase(it);
-  }
 }
 
 void maybe_flush(self_ptr self) {
@@ -64,76 +64,211 @@ void maybe_flush(self_ptr self) {
   }
 }
 
-void deliver_durable_acks(self_ptr self, bool flush_failed) {
+void wake_at(self_ptr self, std::optional<int64_t> deadline) {
+  if (!deadline) return;
+  auto delay = std::max<int64_t>(*deadline - now_ms(self), 0);
+  self->delayed_send(self, std::chrono::milliseconds(delay), wake_atom::value);
+}
+
+void propose_isr(self_ptr self) {
   auto& st = self->state;
-  for (auto token : st.core->take_durable_acks()) {
-    auto it = st.acks.find(token);
-    if (it == st.acks.end()) continue;
-    it->second.promise.deliver(it->second.reply);
-    st.acks.erase(it);
-  }
-  if (flush_failed) {
-    // The disk refused the fsync: fail what waits for durability rather than hang.
-    for (auto& [token, pending] : st.acks) {
-      auto reply = pending.reply;
-      reply.error_code = code(kafka_error::kafka_storage_error);
-      reply.error_message = "fsync failed; the record is not known to be durable";
-      pending.promise.deliver(reply);
-    }
-    st.acks.clear();
+  if (!st.node) return;
+  if (auto proposal = st.core->wanted_isr(now_ms(self))) {
+    spdlog::info("[{} epoch {}] proposing ISR of {} replicas (was {})", st.core->id().to_string(),
+                 proposal->leader_epoch, proposal->isr.size(), st.core->info().isr.size());
+    self->send(st.node, isr_atom::value, std::move(*proposal));
   }
 }
 
+// Answers everything that became ready: acks, consumer fetches, parked follower fetches.
+void settle(self_ptr self) {
+  auto& st = self->state;
+  const auto now = now_ms(self);
+  for (const auto& done : st.core->take_acks(now)) {
+    auto it = st.acks.find(done.token);
+    if (it == st.acks.end()) continue;
+    auto reply = it->second.reply;
+    if (done.error != kafka_error::none) {
+      reply.error_code = code(done.error);
+      reply.error_message = std::string(to_string(done.error)) + " for " + st.core->id().to_string();
+    }
+    it->second.promise.deliver(reply);
+    st.acks.erase(it);
+  }
+  if (!st.fetches.empty()) {
+    for (auto token : st.core->take_ready_fetches(now)) {
+      auto req = st.core->unpark(token);
+      auto it = st.fetches.find(token);
+      if (!req || it == st.fetches.end()) continue;
+      it->second.deliver(counted(self, st.core->read(*req)));
+      st.fetches.erase(it);
+    }
+  }
+  if (!st.replica_fetches.empty()) {
+    for (auto token : st.core->take_ready_replica_fetches(now)) {
+      auto it = st.replica_fetches.find(token);
+      auto reply = st.core->answer_parked_replica(token, now);
+      if (!reply || it == st.replica_fetches.end()) continue;
+      it->second.deliver(std::move(*reply));
+      st.replica_fetches.erase(it);
+    }
+  }
+}
+
+// ---- follower: one fetch at a time from the leader ------------------------------------------
+
+void pull(self_ptr self);
+
+void pull_later(self_ptr self, int64_t ms) {
+  self->delayed_send(self, std::chrono::milliseconds(ms), pull_atom::value, self->state.session);
+}
+
+void on_fetch_failed(self_ptr self, const std::string& why, int64_t retry_ms) {
+  auto& st = self->state;
+  const auto now = now_ms(self);
+  if (now - st.last_error_log_ms >= 5000) {
+    st.last_error_log_ms = now;
+    spdlog::warn("[{} epoch {}] fetch from leader {} failed: {} (retrying)", st.core->id().to_string(),
+                 st.core->leader_epoch(), st.core->role_info().leader, why);
+  }
+  pull_later(self, retry_ms);
+}
+
+void pull(self_ptr self) {
+  auto& st = self->state;
+  if (st.core->role() != replica_role::follower || !st.leader || st.fetch_in_flight || st.fetch_after_flush) return;
+  auto req = st.core->next_replica_fetch(st.settings.replica_fetch_max_bytes, st.settings.replica_fetch_wait_ms);
+  const auto session = st.session;
+  st.fetch_in_flight = true;
+  self->request(st.leader, std::chrono::milliseconds(req.max_wait_ms + 5000), replicate_atom::value, std::move(req))
+      .then(
+          [=](replica_fetch_reply& reply) {
+            auto& s = self->state;
+            s.fetch_in_flight = false;
+            if (session != s.session) return pull(self);  // a new role meanwhile
+            const auto bytes = reply.records.size();
+            auto step = s.core->apply_replica_fetch(reply);
+            if (step.error != kafka_error::none) {
+              // The leader moved on (or not yet): the node hands us the new role soon.
+              return on_fetch_failed(self, std::string(to_string(step.error)), 100);
+            }
+            if (bytes > 0) s.bytes_in->inc(bytes);
+            if (step.flush_wanted) {
+              s.fetch_after_flush = true;
+              maybe_flush(self);
+              if (!s.core->flush_in_flight()) s.fetch_after_flush = false;  // nothing to flush after all
+              if (s.fetch_after_flush) return;
+            }
+            pull(self);
+          },
+          [=](caf::error& err) {
+            auto& s = self->state;
+            s.fetch_in_flight = false;
+            if (session != s.session) return pull(self);
+            on_fetch_failed(self, self->system().render(err), 250);
+          });
+}
+
+void schedule_isr_check(self_ptr self) {
+  auto& st = self->state;
+  if (st.isr_timer || st.core->role() != replica_role::leader || st.core->role_info().replicas.size() <= 1) return;
+  st.isr_timer = true;
+  self->delayed_send(self, std::chrono::milliseconds(std::min<int64_t>(500, st.settings.replica_lag_max_ms / 2 + 1)),
+                     isr_atom::value);
+}
+
 partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr<partition_state> core,
-                                                  flusher_actor flusher, int64_t tick_ms) {
-  self->state.core = std::move(core);
-  self->state.flusher = std::move(flusher);
-  self->state.tick_ms = tick_ms;
+                                                  flusher_actor flusher, partition_settings settings, isr_sink node) {
+  auto& st = self->state;
+  st.core = std::move(core);
+  st.flusher = std::move(flusher);
+  st.settings = settings;
+  st.node = std::move(node);
+  st.core->set_replica_lag_max_ms(settings.replica_lag_max_ms);
   auto& m = metrics_of_broker();
-  const auto& id = self->state.core->id();
-  self->state.records_in = &m.records_in.with({id.topic, std::to_string(id.partition)});
-  self->state.bytes_in = &m.bytes_in.with({id.topic});
-  self->state.bytes_out = &m.bytes_out.with({id.topic});
+  const auto& id = st.core->id();
+  st.records_in = &m.records_in.with({id.topic, std::to_string(id.partition)});
+  st.bytes_in = &m.bytes_in.with({id.topic});
+  st.bytes_out = &m.bytes_out.with({id.topic});
   static auto& produce_requests = m.partition_requests.with({"produce"});
   static auto& fetch_requests = m.partition_requests.with({"fetch"});
   static auto& offset_requests = m.partition_requests.with({"list_offsets"});
-  self->delayed_send(self, std::chrono::milliseconds(tick_ms), tick_atom::value);
+  static auto& replica_requests = m.partition_requests.with({"replica_fetch"});
+  self->delayed_send(self, std::chrono::milliseconds(settings.tick_ms), tick_atom::value);
   return {
     [=](produce_atom, produce_request& req) -> caf::result<produce_reply> {
-      auto& st = self->state;
+      auto& s = self->state;
       produce_requests.inc();
       const auto bytes = req.batches.size();
-      auto out = st.core->append(req.batches, req.acks, now_ms(self));
-      if (out.reply.error_code == 0) {
-        st.records_in->inc(static_cast<uint64_t>(out.reply.last_offset - out.reply.base_offset + 1));
-        st.bytes_in->inc(bytes);
-        answer_ready_fetches(self);
+      const auto now = now_ms(self);
+      auto out = s.core->append(req.batches, req.acks, now);
+      if (out.reply.error_code != 0) return out.reply;
+      if (out.reply.last_offset >= out.reply.base_offset) {
+        s.records_in->inc(static_cast<uint64_t>(out.reply.last_offset - out.reply.base_offset + 1));
       }
-      if (out.wait_for_flush && out.reply.error_code == 0) {
-        auto token = st.next_token++;
+      s.bytes_in->inc(bytes);
+      caf::result<produce_reply> result = out.reply;
+      if (out.wait_for_ack) {
+        auto token = s.next_token++;
         auto promise = self->make_response_promise<produce_reply>();
-        st.acks.emplace(token, partition_actor_state::pending_ack{promise, out.reply});
-        st.core->await_durable(token, out.reply.last_offset);
-        maybe_flush(self);
-        return promise;
+        s.acks.emplace(token, partition_actor_state::pending_ack{promise, out.reply});
+        const auto deadline = now + std::max(req.timeout_ms, 1);
+        s.core->await_ack(token, out.reply.last_offset, deadline);
+        wake_at(self, deadline);
+        result = promise;
       }
       maybe_flush(self);
-      return out.reply;
+      settle(self);
+      return result;
     },
     [=](fetch_atom, const fetch_request& req) -> caf::result<fetch_reply> {
-      auto& st = self->state;
+      auto& s = self->state;
       fetch_requests.inc();
-      if (st.core->can_answer(req)) return counted(self, st.core->read(req));
-      auto token = st.next_token++;
-      st.core->park(token, req, now_ms(self));
-      // Data may already satisfy min_bytes.
+      if (s.core->can_answer(req)) return counted(self, s.core->read(req));
+      auto token = s.next_token++;
+      s.core->park(token, req, now_ms(self));
       auto promise = self->make_response_promise<fetch_reply>();
-      st.fetches.emplace(token, promise);
-      answer_ready_fetches(self);
-      if (st.fetches.count(token) != 0) {
+      s.fetches.emplace(token, promise);
+      settle(self);  // data may already satisfy min_bytes
+      if (s.fetches.count(token) != 0) {
         self->delayed_send(self, std::chrono::milliseconds(std::max(req.max_wait_ms, 0)), wake_atom::value);
       }
       return promise;
+    },
+    [=](replicate_atom, const replica_fetch_request& req) -> caf::result<replica_fetch_reply> {
+      auto& s = self->state;
+      replica_requests.inc();
+      auto reply = s.core->replica_fetch(req, now_ms(self));
+      settle(self);  // the follower's progress may have moved the watermarks
+      propose_isr(self);
+      if (reply) {
+        s.bytes_out->inc(reply->records.size());
+        return std::move(*reply);
+      }
+      auto token = s.next_token++;
+      s.core->park_replica(token, req, now_ms(self));
+      auto promise = self->make_response_promise<replica_fetch_reply>();
+      s.replica_fetches.emplace(token, promise);
+      self->delayed_send(self, std::chrono::milliseconds(std::max(req.max_wait_ms, 0)), wake_atom::value);
+      return promise;
+    },
+    [=](role_atom, const partition_role& role, replica_source leader) {
+      auto& s = self->state;
+      const auto before = s.core->role_info();
+      s.core->set_role(role, now_ms(self));
+      const bool new_term = before.leader != role.leader || before.leader_epoch != role.leader_epoch;
+      if (new_term || s.leader != leader) {
+        ++s.session;
+        s.fetch_after_flush = false;
+      }
+      s.leader = std::move(leader);
+      settle(self);
+      if (s.core->role() == replica_role::follower) pull(self);
+      schedule_isr_check(self);
+    },
+    [=](isr_atom, const isr_outcome& outcome) {
+      self->state.core->isr_result(outcome, now_ms(self));
+      settle(self);
     },
     [=](offsets_atom, const list_offsets_request& req) {
       offset_requests.inc();
@@ -149,36 +284,64 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
       return true;
     },
     [=](close_atom) {
-      auto& st = self->state;
-      for (auto& [token, promise] : st.fetches) {
-        if (auto req = st.core->unpark(token)) promise.deliver(counted(self, st.core->read(*req)));
+      auto& s = self->state;
+      for (auto& [token, promise] : s.fetches) {
+        if (auto req = s.core->unpark(token)) promise.deliver(counted(self, s.core->read(*req)));
       }
-      st.fetches.clear();
+      s.fetches.clear();
+      for (auto& [token, promise] : s.replica_fetches) {
+        replica_fetch_reply r;
+        r.error_code = code(kafka_error::not_leader_or_follower);
+        promise.deliver(r);
+      }
+      s.replica_fetches.clear();
+      // Closing flushes this replica. That is all acks=all asks when it is the only in-sync
+      // replica; otherwise the others may not have the records: the producer retries.
+      const bool alone = s.core->info().isr.size() <= 1;
       bool ok = true;
-      if (auto r = st.core->close(); !r) {
-        spdlog::error("[{}] close failed: {}", st.core->id().to_string(), r.err().to_string());
+      if (auto r = s.core->close(); !r) {
+        spdlog::error("[{}] close failed: {}", s.core->id().to_string(), r.err().to_string());
         ok = false;
       }
-      // Closing flushed everything: acks waiting for durability can be answered.
-      for (auto& [token, pending] : st.acks) pending.promise.deliver(pending.reply);
-      st.acks.clear();
+      for (auto& [token, pending] : s.acks) {
+        auto reply = pending.reply;
+        if (!alone || !ok) {
+          reply.error_code = code(kafka_error::not_leader_or_follower);
+          reply.error_message = "the broker is shutting down";
+        }
+        pending.promise.deliver(reply);
+      }
+      s.acks.clear();
       self->quit();
       return ok;
     },
     [=](tick_atom) {
-      auto& st = self->state;
-      st.core->housekeeping();
+      auto& s = self->state;
+      s.core->housekeeping();
       maybe_flush(self);
-      answer_ready_fetches(self);
-      self->delayed_send(self, std::chrono::milliseconds(st.tick_ms), tick_atom::value);
+      settle(self);
+      propose_isr(self);
+      self->delayed_send(self, std::chrono::milliseconds(s.settings.tick_ms), tick_atom::value);
     },
-    [=](wake_atom) { answer_ready_fetches(self); },
+    [=](wake_atom) { settle(self); },
+    [=](isr_atom) {
+      self->state.isr_timer = false;
+      propose_isr(self);
+      settle(self);
+      schedule_isr_check(self);
+    },
+    [=](pull_atom, uint64_t session) {
+      if (session == self->state.session) pull(self);
+    },
     [=](flushed_atom, std::shared_ptr<flush_task> task) {
-      auto& st = self->state;
-      bool failed = !task->outcome;
-      st.core->finish_flush(task->job, std::move(task->outcome));
-      deliver_durable_acks(self, failed);
+      auto& s = self->state;
+      s.core->finish_flush(task->job, std::move(task->outcome));
+      settle(self);
       maybe_flush(self);  // group commit: the next job covers everything appended meanwhile
+      if (s.fetch_after_flush && !s.core->flush_in_flight()) {
+        s.fetch_after_flush = false;
+        pull(self);
+      }
     },
   };
 }
@@ -186,8 +349,15 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
 }  // namespace
 
 partition_actor spawn_partition(caf::actor_system& sys, std::shared_ptr<partition_state> core,
+                                flusher_actor flusher, partition_settings settings, isr_sink node) {
+  return sys.spawn(partition_behavior, std::move(core), std::move(flusher), settings, std::move(node));
+}
+
+partition_actor spawn_partition(caf::actor_system& sys, std::shared_ptr<partition_state> core,
                                 flusher_actor flusher, int64_t tick_ms) {
-  return sys.spawn(partition_behavior, std::move(core), std::move(flusher), tick_ms);
+  partition_settings settings;
+  settings.tick_ms = tick_ms;
+  return spawn_partition(sys, std::move(core), std::move(flusher), settings, isr_sink{});
 }
 
 }  // namespace fluxo::actors

@@ -183,7 +183,7 @@ bool retriable(int16_t c) {
     case kafka_error::request_timed_out:
     case kafka_error::kafka_storage_error:
     case kafka_error::leader_not_available:
-    case kafka_error::not_leader_for_partition:
+    case kafka_error::not_leader_or_follower:
     case kafka_error::coordinator_load_in_progress: return true;
     default: return false;
   }

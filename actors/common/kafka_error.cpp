@@ -13,8 +13,10 @@ std::string_view kafka_error_name(int16_t c) {
     case kafka_error::unknown_topic_or_partition: return "UNKNOWN_TOPIC_OR_PARTITION";
     case kafka_error::invalid_fetch_size: return "INVALID_FETCH_SIZE";
     case kafka_error::leader_not_available: return "LEADER_NOT_AVAILABLE";
-    case kafka_error::not_leader_for_partition: return "NOT_LEADER_OR_FOLLOWER";
+    case kafka_error::not_leader_or_follower: return "NOT_LEADER_OR_FOLLOWER";
     case kafka_error::request_timed_out: return "REQUEST_TIMED_OUT";
+    case kafka_error::broker_not_available: return "BROKER_NOT_AVAILABLE";
+    case kafka_error::replica_not_available: return "REPLICA_NOT_AVAILABLE";
     case kafka_error::message_too_large: return "MESSAGE_TOO_LARGE";
     case kafka_error::offset_metadata_too_large: return "OFFSET_METADATA_TOO_LARGE";
     case kafka_error::coordinator_load_in_progress: return "COORDINATOR_LOAD_IN_PROGRESS";
@@ -22,6 +24,8 @@ std::string_view kafka_error_name(int16_t c) {
     case kafka_error::not_coordinator: return "NOT_COORDINATOR";
     case kafka_error::invalid_topic_exception: return "INVALID_TOPIC_EXCEPTION";
     case kafka_error::record_list_too_large: return "RECORD_LIST_TOO_LARGE";
+    case kafka_error::not_enough_replicas: return "NOT_ENOUGH_REPLICAS";
+    case kafka_error::not_enough_replicas_after_append: return "NOT_ENOUGH_REPLICAS_AFTER_APPEND";
     case kafka_error::invalid_required_acks: return "INVALID_REQUIRED_ACKS";
     case kafka_error::illegal_generation: return "ILLEGAL_GENERATION";
     case kafka_error::inconsistent_group_protocol: return "INCONSISTENT_GROUP_PROTOCOL";
@@ -45,6 +49,8 @@ std::string_view kafka_error_name(int16_t c) {
     case kafka_error::unknown_producer_id: return "UNKNOWN_PRODUCER_ID";
     case kafka_error::non_empty_group: return "NON_EMPTY_GROUP";
     case kafka_error::group_id_not_found: return "GROUP_ID_NOT_FOUND";
+    case kafka_error::fenced_leader_epoch: return "FENCED_LEADER_EPOCH";
+    case kafka_error::unknown_leader_epoch: return "UNKNOWN_LEADER_EPOCH";
     case kafka_error::member_id_required: return "MEMBER_ID_REQUIRED";
   }
   return "UNKNOWN_ERROR_CODE";

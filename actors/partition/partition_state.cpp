@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <spdlog/spdlog.h>
 
+#include "storage/byte_order.hpp"
+#include "storage/record_batch.hpp"
+
 namespace fluxo::actors {
 
 using storage::errc;
@@ -38,28 +41,130 @@ kafka_error to_kafka_error(const storage::error& e) {
   }
 }
 
+const char* to_string(replica_role r) {
+  switch (r) {
+    case replica_role::leader: return "leader";
+    case replica_role::follower: return "follower";
+    case replica_role::offline: return "offline";
+  }
+  return "?";
+}
+
+namespace {
+
+// The whole batches at the front of `bytes` (as read from a log) that end below `limit`: how
+// many bytes they take and the offset after them (`from` when there are none).
+struct prefix_below {
+  std::size_t bytes = 0;
+  int64_t next_offset = 0;
+};
+prefix_below batches_below(std::span<const char> bytes, int64_t limit, int64_t from) {
+  prefix_below out{0, from};
+  while (out.bytes + storage::batch_header_size <= bytes.size()) {
+    const char* p = bytes.data() + out.bytes;
+    const auto base = storage::load_be<int64_t>(p);
+    const auto len = storage::load_be<int32_t>(p + storage::batch_length_offset);
+    const auto last_delta = storage::load_be<int32_t>(p + 23);  // lastOffsetDelta
+    const auto size = static_cast<std::size_t>(len) + storage::batch_log_overhead;
+    if (len < 0 || out.bytes + size > bytes.size() || base + last_delta >= limit) break;
+    out.bytes += size;
+    out.next_offset = base + last_delta + 1;
+  }
+  return out;
+}
+
+bool same_partition_role(const partition_role& a, const partition_role& b) {
+  return a.leader == b.leader && a.leader_epoch == b.leader_epoch;
+}
+
+}  // namespace
+
 partition_state::partition_state(partition_id id, std::unique_ptr<storage::partition_log> log, topic_config cfg)
     : id_(std::move(id)), log_(std::move(log)), config_(std::move(cfg)) {
+  // Alone, a partition leads itself: one replica, HW = LEO, acks=all = fsynced here.
+  role_info_.self = 0;
+  role_info_.leader = 0;
+  role_info_.replicas = {0};
+  role_info_.isr = {0};
+  replication_.start(0, {0}, {0}, 0, log_->log_end_offset(), log_->flushed_offset(), log_->log_end_offset(), 0, 0);
   rebuild_producer_state();
 }
 
 void partition_state::rebuild_producer_state() {
+  producers_ = producer_state_table{};
   int64_t offset = log_->log_start_offset();
   while (offset < log_->log_end_offset()) {
     auto r = log_->read(offset, 4 << 20);
     if (!r || r->bytes.empty()) break;
-    storage::batch_cursor cursor(r->bytes);
-    while (auto b = cursor.next()) {
-      const auto& h = b->first;
-      if (h.producer_id >= 0) {
-        producers_.record({h.producer_id, h.producer_epoch, h.base_sequence,
-                           static_cast<int32_t>((static_cast<int64_t>(h.base_sequence) + h.last_offset_delta) % (int64_t{INT32_MAX} + 1))},
-                          h.base_offset, h.last_offset());
-      }
-    }
+    record_producers(r->bytes);
     offset = r->next_offset;
   }
 }
+
+void partition_state::record_producers(std::span<const char> batches) {
+  storage::batch_cursor cursor(batches);
+  while (auto b = cursor.next()) {
+    const auto& h = b->first;
+    if (h.producer_id >= 0) {
+      producers_.record({h.producer_id, h.producer_epoch, h.base_sequence,
+                         static_cast<int32_t>((static_cast<int64_t>(h.base_sequence) + h.last_offset_delta) %
+                                              (int64_t{INT32_MAX} + 1))},
+                        h.base_offset, h.last_offset());
+    }
+  }
+}
+
+// ---- role ----------------------------------------------------------------------------------
+
+void partition_state::set_role(const partition_role& role, int64_t now_ms) {
+  if (role.leader_epoch < role_info_.leader_epoch) return;  // older than what we know
+  const bool leads = role.leader == role.self && role.leader >= 0;
+  const auto before = role_;
+  if (leads && before == replica_role::leader && same_partition_role(role, role_info_)) {
+    // Same leadership: the store changed the replicas or the ISR (controller, reassignment).
+    replication_.update_from_store(role.replicas, role.isr, role.version, now_ms);
+    role_info_ = role;
+    return;
+  }
+  if (leads) {
+    if (auto r = log_->begin_epoch(role.leader_epoch); !r) {
+      spdlog::error("[{}] cannot record leader epoch {}: {}", id_.to_string(), role.leader_epoch, r.err().to_string());
+    }
+    const auto hw = before == replica_role::leader ? replication_.high_watermark() : follower_hw_;
+    replication_.start(role.self, role.replicas, role.isr, role.version, log_->log_end_offset(), log_->flushed_offset(),
+                       hw, log_->log_end_offset(), now_ms);
+    role_ = replica_role::leader;
+    spdlog::info("[{} epoch {}] leader (isr {}), log end offset {}, high watermark {}", id_.to_string(),
+                 role.leader_epoch, role.isr.size(), log_->log_end_offset(), replication_.high_watermark());
+  } else {
+    if (before == replica_role::leader) {
+      follower_hw_ = std::min(replication_.high_watermark(), log_->log_end_offset());
+      fail_acks(kafka_error::not_leader_or_follower);
+    }
+    role_ = role.leader < 0 ? replica_role::offline : replica_role::follower;
+    if (before == replica_role::leader || !same_partition_role(role, role_info_)) {
+      spdlog::info("[{} epoch {}] {} (leader {})", id_.to_string(), role.leader_epoch, to_string(role_), role.leader);
+    }
+  }
+  role_info_ = role;
+  // Parked requests of the previous role are answered now (errors or data).
+  for (auto& [t, p] : parked_) p.deadline_ms = std::min(p.deadline_ms, now_ms);
+  for (auto& [t, p] : parked_replicas_) p.deadline_ms = std::min(p.deadline_ms, now_ms);
+}
+
+int64_t partition_state::high_watermark() const {
+  return role_ == replica_role::leader ? replication_.high_watermark() : follower_hw_;
+}
+
+kafka_error partition_state::not_leading_error() const {
+  return role_ == replica_role::leader ? kafka_error::none : kafka_error::not_leader_or_follower;
+}
+
+void partition_state::local_progress() {
+  if (role_ == replica_role::leader) replication_.on_local(log_->log_end_offset(), log_->flushed_offset());
+}
+
+// ---- produce -------------------------------------------------------------------------------
 
 partition_state::append_outcome partition_state::append(std::vector<char>& batches, int8_t acks, int64_t now_ms) {
   append_outcome out;
@@ -69,7 +174,17 @@ partition_state::append_outcome partition_state::append(std::vector<char>& batch
     out.reply.log_start_offset = log_->log_start_offset();
     return out;
   };
+  if (role_ != replica_role::leader) {
+    return fail(not_leading_error(), "this replica of " + id_.to_string() + " is not the leader (leader: node " +
+                                         std::to_string(role_info_.leader) + ", epoch " +
+                                         std::to_string(role_info_.leader_epoch) + ")");
+  }
   if (acks != 0 && acks != 1 && acks != -1) return fail(kafka_error::invalid_required_acks, "acks must be 0, 1 or -1");
+  if (acks == -1 && static_cast<int32_t>(replication_.isr().size()) < role_info_.min_insync) {
+    return fail(kafka_error::not_enough_replicas,
+                id_.to_string() + " has " + std::to_string(replication_.isr().size()) +
+                    " in-sync replicas, fewer than min.insync.replicas " + std::to_string(role_info_.min_insync));
+  }
   // Validate every batch and check producer sequences before touching the log.
   std::vector<char> accepted;
   std::vector<producer_batch_meta> metas;
@@ -119,7 +234,10 @@ partition_state::append_outcome partition_state::append(std::vector<char>& batch
     out.reply.base_offset = duplicate->first;
     out.reply.last_offset = duplicate->second;
     out.reply.log_start_offset = log_->log_start_offset();
-    return out;  // a retry of something already in the log: success, same offsets
+    // A retry of something already in the log: it succeeds with the same offsets once that
+    // is as durable as acks asks.
+    out.wait_for_ack = acks == -1 && duplicate->second >= replication_.durable_watermark();
+    return out;
   }
   auto appended = log_->append(accepted);
   if (!appended) {
@@ -133,21 +251,29 @@ partition_state::append_outcome partition_state::append(std::vector<char>& batch
     producers_.record(metas[i++], b->first.base_offset, b->first.last_offset());
   }
   if (first_unflushed_ms_ < 0) first_unflushed_ms_ = now_ms;
+  local_progress();
   out.reply.base_offset = appended->base_offset;
   out.reply.last_offset = appended->last_offset;
   out.reply.log_append_time = appended->log_append_time;
   out.reply.log_start_offset = log_->log_start_offset();
-  out.wait_for_flush = acks == -1;
+  out.wait_for_ack = acks == -1;
   return out;
 }
 
+// ---- consumer fetch ------------------------------------------------------------------------
+
 fetch_reply partition_state::read(const fetch_request& r) {
   fetch_reply out;
-  out.high_watermark = log_->log_end_offset();
-  out.last_stable_offset = out.high_watermark;
+  const auto hw = read_limit();
+  out.high_watermark = hw;
+  out.last_stable_offset = hw;
   out.log_start_offset = log_->log_start_offset();
   out.next_offset = r.offset;
-  if (r.offset == out.high_watermark) return out;
+  if (role_ != replica_role::leader) {
+    out.error_code = code(not_leading_error());
+    return out;
+  }
+  if (r.offset >= hw && r.offset <= log_->log_end_offset()) return out;  // nothing committed there yet
   auto got = log_->read(r.offset, static_cast<std::size_t>(std::max(r.max_bytes, 1)));
   if (!got) {
     out.error_code = code(to_kafka_error(got.err()));
@@ -156,16 +282,23 @@ fetch_reply partition_state::read(const fetch_request& r) {
     }
     return out;
   }
+  if (got->next_offset > hw) {
+    // Records above the high watermark are not committed: never hand them to consumers.
+    auto keep = batches_below(got->bytes, hw, r.offset);
+    got->bytes.resize(keep.bytes);
+    got->next_offset = keep.next_offset;
+  }
   out.records = std::move(got->bytes);
   out.next_offset = got->next_offset;
   return out;
 }
 
 bool partition_state::can_answer(const fetch_request& r) const {
+  if (role_ != replica_role::leader) return true;  // error reply
   auto leo = log_->log_end_offset();
   if (r.offset < log_->log_start_offset() || r.offset > leo) return true;  // error reply
   if (r.max_wait_ms <= 0) return true;
-  if (r.offset == leo) return false;
+  if (r.offset >= read_limit()) return false;
   if (r.min_bytes <= 1) return true;
   return false;  // decided by take_ready_fetches with byte counts
 }
@@ -176,19 +309,22 @@ void partition_state::park(uint64_t token, const fetch_request& r, int64_t now_m
 
 std::vector<uint64_t> partition_state::take_ready_fetches(int64_t now_ms) {
   std::vector<uint64_t> ready;
+  const auto limit = read_limit();
   const auto leo = log_->log_end_offset();
+  const bool leading = role_ == replica_role::leader;
   for (auto& [token, p] : parked_) {
-    bool ready_now = p.deadline_ms <= now_ms;
-    if (!ready_now && p.request.offset < leo) {
+    bool ready_now = !leading || p.deadline_ms <= now_ms;
+    if (!ready_now && p.request.offset < limit) {
       if (p.request.min_bytes <= 1) {
         ready_now = true;
       } else {
         // Enough bytes? Measure with a bounded read (the whole batches from the offset).
-        // Whole batches only: if the read stopped before the end of the log, more than
-        // min_bytes are available.
+        // Whole batches only: if the read stopped before the limit, more than min_bytes are
+        // available.
         auto got = log_->read(p.request.offset, static_cast<std::size_t>(p.request.min_bytes));
-        ready_now = !got || got->bytes.size() >= static_cast<std::size_t>(p.request.min_bytes) ||
-                    got->next_offset < leo;
+        ready_now = !got || batches_below(got->bytes, limit, p.request.offset).bytes >=
+                                static_cast<std::size_t>(p.request.min_bytes) ||
+                    got->next_offset < limit;
       }
     }
     if (ready_now || p.request.offset > leo || p.request.offset < log_->log_start_offset()) ready.push_back(token);
@@ -209,15 +345,208 @@ std::optional<int64_t> partition_state::next_fetch_deadline() const {
   for (const auto& [t, p] : parked_) {
     if (!next || p.deadline_ms < *next) next = p.deadline_ms;
   }
+  for (const auto& [t, p] : parked_replicas_) {
+    if (!next || p.deadline_ms < *next) next = p.deadline_ms;
+  }
   return next;
 }
 
-std::vector<uint64_t> partition_state::take_durable_acks() {
-  std::vector<uint64_t> done;
-  const auto flushed = log_->flushed_offset();
+// ---- leader side of replication ------------------------------------------------------------
+
+std::optional<replica_fetch_reply> partition_state::replica_fetch(const replica_fetch_request& r, int64_t now_ms) {
+  replica_fetch_reply out;
+  out.leader_epoch = role_info_.leader_epoch;
+  out.log_start_offset = log_->log_start_offset();
+  out.log_end_offset = log_->log_end_offset();
+  out.high_watermark = high_watermark();
+  auto refuse = [&](kafka_error e) {
+    out.error_code = code(e);
+    return out;
+  };
+  if (role_ != replica_role::leader) return refuse(kafka_error::not_leader_or_follower);
+  if (r.leader_epoch < role_info_.leader_epoch) return refuse(kafka_error::fenced_leader_epoch);
+  if (r.leader_epoch > role_info_.leader_epoch) return refuse(kafka_error::unknown_leader_epoch);
+  if (!replication_.is_replica(r.replica_id) || r.replica_id == role_info_.self) {
+    return refuse(kafka_error::replica_not_available);
+  }
+  if (auto d = diverging_epoch(log_->epochs(), log_->log_end_offset(), r.last_fetched_epoch, r.fetch_offset)) {
+    out.diverging_epoch = d->epoch;
+    out.diverging_end_offset = d->end_offset;
+    return out;
+  }
+  if (r.fetch_offset < log_->log_start_offset() || r.fetch_offset > log_->log_end_offset()) {
+    return refuse(kafka_error::offset_out_of_range);
+  }
+  replication_.on_fetch(r.replica_id, r.fetch_offset, r.durable_offset, log_->log_end_offset(), now_ms);
+  const bool owes_flush = !pending_acks_.empty() && r.durable_offset < r.fetch_offset;
+  if (r.fetch_offset < log_->log_end_offset() || r.max_wait_ms <= 0 || owes_flush) return serve_replica(r, now_ms);
+  return std::nullopt;
+}
+
+replica_fetch_reply partition_state::serve_replica(const replica_fetch_request& r, int64_t now_ms) {
+  (void)now_ms;
+  replica_fetch_reply out;
+  out.leader_epoch = role_info_.leader_epoch;
+  out.log_start_offset = log_->log_start_offset();
+  out.log_end_offset = log_->log_end_offset();
+  out.high_watermark = high_watermark();
+  out.flush_wanted = !pending_acks_.empty();
+  if (role_ != replica_role::leader || r.leader_epoch != role_info_.leader_epoch) {
+    out.error_code = code(role_ == replica_role::leader ? kafka_error::fenced_leader_epoch
+                                                        : kafka_error::not_leader_or_follower);
+    return out;
+  }
+  if (r.fetch_offset >= log_->log_end_offset()) return out;
+  auto got = log_->read(r.fetch_offset, static_cast<std::size_t>(std::max(r.max_bytes, 1)));
+  if (!got) {
+    out.error_code = code(to_kafka_error(got.err()));
+    return out;
+  }
+  out.records = std::move(got->bytes);
+  return out;
+}
+
+void partition_state::park_replica(uint64_t token, const replica_fetch_request& r, int64_t now_ms) {
+  parked_replicas_[token] = parked_replica_fetch{r, now_ms + std::max(r.max_wait_ms, 0)};
+}
+
+std::vector<uint64_t> partition_state::take_ready_replica_fetches(int64_t now_ms) {
+  std::vector<uint64_t> ready;
+  const auto leo = log_->log_end_offset();
+  for (const auto& [token, p] : parked_replicas_) {
+    const bool stale = role_ != replica_role::leader || p.request.leader_epoch != role_info_.leader_epoch;
+    const bool owes_flush = !pending_acks_.empty() && p.request.durable_offset < p.request.fetch_offset;
+    if (stale || p.deadline_ms <= now_ms || p.request.fetch_offset < leo || owes_flush) ready.push_back(token);
+  }
+  return ready;
+}
+
+std::optional<replica_fetch_reply> partition_state::answer_parked_replica(uint64_t token, int64_t now_ms) {
+  auto it = parked_replicas_.find(token);
+  if (it == parked_replicas_.end()) return std::nullopt;
+  auto r = it->second.request;
+  parked_replicas_.erase(it);
+  // Mark it durable-reported so an empty answer is not sent twice for the same flush.
+  return serve_replica(r, now_ms);
+}
+
+std::optional<isr_proposal> partition_state::wanted_isr(int64_t now_ms) {
+  if (role_ != replica_role::leader || replication_.replicas().size() <= 1) return std::nullopt;
+  auto wanted = replication_.wanted_isr(now_ms, replica_lag_max_ms_);
+  if (!wanted) return std::nullopt;
+  replication_.proposed(*wanted);
+  return isr_proposal{id_.topic, id_.partition, role_info_.leader_epoch, *wanted, replication_.version()};
+}
+
+void partition_state::isr_result(const isr_outcome& outcome, int64_t now_ms) {
+  if (role_ != replica_role::leader) return;
+  if (!outcome.applied) {
+    replication_.rejected();
+    return;
+  }
+  if (outcome.version > role_info_.version) {
+    role_info_.isr = outcome.isr;
+    role_info_.version = outcome.version;
+  }
+  replication_.applied(outcome.isr, outcome.version, now_ms);
+}
+
+// ---- follower side of replication ----------------------------------------------------------
+
+replica_fetch_request partition_state::next_replica_fetch(int32_t max_bytes, int32_t max_wait_ms) const {
+  replica_fetch_request r;
+  r.replica_id = role_info_.self;
+  r.leader_epoch = role_info_.leader_epoch;
+  r.fetch_offset = log_->log_end_offset();
+  r.last_fetched_epoch = log_->epochs().latest_epoch();
+  r.durable_offset = log_->flushed_offset();
+  r.max_bytes = max_bytes;
+  r.max_wait_ms = max_wait_ms;
+  return r;
+}
+
+partition_state::follower_step partition_state::apply_replica_fetch(replica_fetch_reply& reply) {
+  follower_step step;
+  const auto leo = log_->log_end_offset();
+  auto truncate = [&](int64_t to) {
+    auto r = to <= log_->log_start_offset() && to != leo ? log_->truncate_fully(to) : log_->truncate_to(to);
+    if (!r) {
+      spdlog::error("[{}] truncation to {} failed: {}", id_.to_string(), to, r.err().to_string());
+      step.error = kafka_error::kafka_storage_error;
+      return;
+    }
+    rebuild_producer_state();
+    follower_hw_ = std::min(follower_hw_, log_->log_end_offset());
+    step.progressed = true;
+  };
+  if (reply.error_code == code(kafka_error::offset_out_of_range)) {
+    if (leo < reply.log_start_offset) {
+      spdlog::warn("[{}] behind the leader's log start {}: restarting the log there", id_.to_string(),
+                   reply.log_start_offset);
+      auto r = log_->truncate_fully(reply.log_start_offset);
+      if (!r) step.error = kafka_error::kafka_storage_error;
+      rebuild_producer_state();
+      step.progressed = r.ok();
+    } else if (leo > reply.log_end_offset) {
+      truncate(reply.log_end_offset);
+    } else {
+      step.error = kafka_error::offset_out_of_range;
+    }
+    return step;
+  }
+  if (reply.error_code != 0) {
+    step.error = static_cast<kafka_error>(reply.error_code);
+    return step;
+  }
+  if (reply.diverging_end_offset >= 0) {
+    auto to = truncation_offset(log_->epochs(), leo, {reply.diverging_epoch, reply.diverging_end_offset});
+    spdlog::info("[{} epoch {}] log diverged from the leader's at epoch {} (ends at {}): truncating {} -> {}",
+                 id_.to_string(), role_info_.leader_epoch, reply.diverging_epoch, reply.diverging_end_offset, leo, to);
+    truncate(to);
+    return step;
+  }
+  if (!reply.records.empty()) {
+    auto appended = log_->append_replicated(reply.records);
+    if (!appended) {
+      spdlog::error("[{}] replicated append at {} failed: {}", id_.to_string(), leo, appended.err().to_string());
+      step.error = to_kafka_error(appended.err());
+      return step;
+    }
+    record_producers(reply.records);
+    if (first_unflushed_ms_ < 0) first_unflushed_ms_ = 0;
+    step.progressed = true;
+  }
+  follower_hw_ = std::min(reply.high_watermark, log_->log_end_offset());
+  if (reply.flush_wanted && log_->has_unflushed_data()) {
+    flush_requested_ = true;
+    step.flush_wanted = true;
+  }
+  return step;
+}
+
+// ---- acks=all ------------------------------------------------------------------------------
+
+void partition_state::await_ack(uint64_t token, int64_t last_offset, int64_t deadline_ms) {
+  pending_acks_.emplace(token, pending_ack{last_offset, deadline_ms});
+}
+
+void partition_state::fail_acks(kafka_error e) {
+  for (const auto& [token, a] : pending_acks_) failed_acks_.push_back({token, e});
+  pending_acks_.clear();
+}
+
+std::vector<partition_state::ack_result> partition_state::take_acks(int64_t now_ms) {
+  std::vector<ack_result> done = std::move(failed_acks_);
+  failed_acks_.clear();
+  if (role_ != replica_role::leader) return done;
+  const auto durable = replication_.durable_watermark();
+  const bool enough = static_cast<int32_t>(replication_.isr().size()) >= role_info_.min_insync;
   for (auto it = pending_acks_.begin(); it != pending_acks_.end();) {
-    if (it->second < flushed) {
-      done.push_back(it->first);
+    if (it->second.last_offset < durable) {
+      done.push_back({it->first, enough ? kafka_error::none : kafka_error::not_enough_replicas_after_append});
+      it = pending_acks_.erase(it);
+    } else if (it->second.deadline_ms <= now_ms) {
+      done.push_back({it->first, kafka_error::request_timed_out});
       it = pending_acks_.erase(it);
     } else {
       ++it;
@@ -226,41 +555,62 @@ std::vector<uint64_t> partition_state::take_durable_acks() {
   return done;
 }
 
+std::optional<int64_t> partition_state::next_ack_deadline() const {
+  std::optional<int64_t> next;
+  for (const auto& [t, a] : pending_acks_) {
+    if (!next || a.deadline_ms < *next) next = a.deadline_ms;
+  }
+  return next;
+}
+
+// ---- flush ---------------------------------------------------------------------------------
+
 std::optional<storage::flush_job> partition_state::start_flush_if_due(int64_t now_ms) {
   if (flush_in_flight_ || !log_->has_unflushed_data()) return std::nullopt;
   const auto unflushed = log_->unflushed_records();
-  bool due = !pending_acks_.empty() ||
+  bool due = !pending_acks_.empty() || flush_requested_ ||
              (config_.flush_messages > 0 && unflushed >= static_cast<uint64_t>(config_.flush_messages)) ||
              (config_.flush_ms > 0 && first_unflushed_ms_ >= 0 && now_ms - first_unflushed_ms_ >= config_.flush_ms) ||
              (unflushed == 0);  // only sealed segments / directory entries left: cheap, do it
   if (!due) return std::nullopt;
   flush_in_flight_ = true;
+  flush_requested_ = false;
   first_unflushed_ms_ = -1;
   return log_->prepare_flush();
 }
 
 void partition_state::finish_flush(const storage::flush_job& job, storage::result<void> outcome) {
   flush_in_flight_ = false;
-  if (!outcome) {
+  const bool failed = !outcome;
+  if (failed) {
     spdlog::error("[{}] flush failed: {}", id_.to_string(), outcome.err().to_string());
   }
-  if (auto r = log_->complete_flush(job, std::move(outcome)); !r) {
+  if (auto r = log_->complete_flush(job, std::move(outcome)); !r && !failed) {
     spdlog::error("[{}] flush bookkeeping failed: {}", id_.to_string(), r.err().to_string());
   }
+  if (failed) {
+    // The disk refused the fsync: fail what waits for durability rather than hang.
+    fail_acks(kafka_error::kafka_storage_error);
+  }
   if (log_->unflushed_records() > 0 && first_unflushed_ms_ < 0) first_unflushed_ms_ = 0;
+  local_progress();
 }
 
 list_offsets_reply partition_state::list_offsets(int64_t timestamp) {
   list_offsets_reply out;
+  if (role_ != replica_role::leader) {
+    out.error_code = code(not_leading_error());
+    return out;
+  }
   if (timestamp == -1) {
-    out.offset = log_->log_end_offset();
+    out.offset = high_watermark();
   } else if (timestamp == -2) {
     out.offset = log_->log_start_offset();
   } else {
     auto found = log_->offset_for_timestamp(timestamp);
     if (!found) {
       out.error_code = code(to_kafka_error(found.err()));
-    } else if (*found) {
+    } else if (*found && **found < high_watermark()) {
       out.offset = **found;
       out.timestamp = timestamp;
     }
@@ -271,14 +621,19 @@ list_offsets_reply partition_state::list_offsets(int64_t timestamp) {
 partition_info partition_state::info() const {
   partition_info p;
   p.partition = id_.partition;
-  p.leader_node = 0;
-  p.leader_epoch = 0;
+  p.leader_node = role_info_.leader;
+  p.leader_epoch = role_info_.leader_epoch;
+  p.replicas = role_info_.replicas;
+  p.isr = role_ == replica_role::leader ? replication_.isr() : role_info_.isr;
   auto s = log_->stats();
   p.log_start_offset = s.log_start_offset;
-  p.high_watermark = s.log_end_offset;
+  p.high_watermark = high_watermark();
+  p.log_end_offset = s.log_end_offset;
   p.size_bytes = static_cast<int64_t>(s.size_bytes);
   p.segments = static_cast<int32_t>(s.segments);
   for (const auto& [base, size] : log_->segment_sizes()) p.segment_list.push_back({base, static_cast<int64_t>(size)});
+  p.role = to_string(role_);
+  if (role_ == replica_role::leader) p.max_follower_lag = replication_.max_follower_lag(s.log_end_offset);
   return p;
 }
 
@@ -296,6 +651,7 @@ void partition_state::update_config(const topic_config& cfg) {
 storage::result<void> partition_state::close() {
   pending_acks_.clear();
   parked_.clear();
+  parked_replicas_.clear();
   return log_->close();
 }
 

@@ -1,14 +1,28 @@
-// The logic of one partition, kept apart from actor plumbing so it can be tested without an
-// actor system. The partition actor owns one partition_state and only moves messages in and
-// out of it.
+// The logic of one partition replica, kept apart from actor plumbing so it can be tested
+// without an actor system. The partition actor owns one partition_state and only moves
+// messages in and out of it.
+//
+// Roles (set by the node from the metadata store; see partition_role):
+//   leader    accepts produce (stamping its leader epoch into each batch), serves consumer
+//             fetches up to the high watermark and follower fetches (replication.hpp), proposes
+//             ISR changes;
+//   follower  appends what it fetches from the leader (offsets, epochs and timestamps as the
+//             leader gave them), truncating first where its log diverged; refuses produce and
+//             consumer fetches with NOT_LEADER_OR_FOLLOWER;
+//   offline   no leader anywhere: refuses everything with LEADER_NOT_AVAILABLE.
+// A partition constructed alone is the leader of itself (one replica): the single-node case,
+// where the high watermark is the log end and acks=all means "fsynced here".
 //
 // Responsibilities:
 //  - append: per-topic validation (sizes, CRC), idempotent-producer checks, offset assignment
 //    (by the log); storage errors become Kafka error codes;
-//  - acks=all: an append is acknowledged once a flush covering it completed (group commit: one
-//    flush job covers every append made before it started; the next job starts when it ends);
-//  - fetch long-poll: requests that cannot be answered yet are parked under a caller token
-//    until enough bytes arrived (min_bytes) or their deadline passed (max_wait);
+//  - acks=all: acknowledged once the durable watermark passed the record, while the ISR has
+//    min.insync.replicas members (group commit: one flush job covers every append before it);
+//    NOT_ENOUGH_REPLICAS when the ISR is too small to start with, NOT_ENOUGH_REPLICAS_AFTER_APPEND
+//    when it shrank meanwhile, REQUEST_TIMED_OUT after the request's timeout, NOT_LEADER_OR_FOLLOWER
+//    when leadership moved away;
+//  - fetch long-poll: consumer and follower fetches that cannot be answered yet are parked under
+//    a caller token until enough bytes arrived (min_bytes) or their deadline passed (max_wait);
 //  - flush policy of the topic (flush.messages / flush.ms) and housekeeping (retention, roll).
 // Flush jobs run elsewhere (a flusher thread); at most one is in flight per partition.
 // Single owner; time is always an argument.
@@ -23,6 +37,7 @@
 
 #include "actors/broker/broker_messages.hpp"
 #include "actors/partition/producer_state.hpp"
+#include "actors/partition/replication.hpp"
 #include "storage/partition_log.hpp"
 
 namespace fluxo::actors {
@@ -41,6 +56,9 @@ struct partition_id {
 // Log settings for a topic's partitions (the storage side of topic_config).
 storage::log_config make_log_config(const topic_config& cfg);
 
+enum class replica_role : uint8_t { leader, follower, offline };
+const char* to_string(replica_role r);
+
 class partition_state {
  public:
   partition_state(partition_id id, std::unique_ptr<storage::partition_log> log, topic_config cfg);
@@ -48,33 +66,73 @@ class partition_state {
   const partition_id& id() const { return id_; }
   storage::partition_log& log() { return *log_; }
 
+  // ---- role ----------------------------------------------------------------------------
+  // Applies what the store says. Returns the tokens of acks and parked fetches that must now be
+  // answered (take them with take_durable_acks / take_ready_fetches).
+  void set_role(const partition_role& role, int64_t now_ms);
+  replica_role role() const { return role_; }
+  const partition_role& role_info() const { return role_info_; }
+  int32_t leader_epoch() const { return role_info_.leader_epoch; }
+  int64_t high_watermark() const;
+  // Why a client request is refused in the current role (none when this replica leads).
+  kafka_error not_leading_error() const;
+
+  // ---- produce -------------------------------------------------------------------------
   struct append_outcome {
     produce_reply reply;
-    bool wait_for_flush = false;  // acks=all: reply once flushed_offset() > reply.last_offset
+    bool wait_for_ack = false;  // acks=all: park with await_ack
   };
   append_outcome append(std::vector<char>& batches, int8_t acks, int64_t now_ms);
 
-  // Answers a fetch from the log now (possibly with no records).
+  // ---- consumer fetch ------------------------------------------------------------------
+  // Answers a fetch from the log now (possibly with no records), up to the high watermark.
   fetch_reply read(const fetch_request& r);
   // True when the fetch can be answered now: error, or at least min_bytes available.
   bool can_answer(const fetch_request& r) const;
-
-  // Parked fetches (long-poll).
   void park(uint64_t token, const fetch_request& r, int64_t now_ms);
-  // Tokens whose fetch can be answered now (after appends) or whose deadline passed.
+  // Tokens whose fetch can be answered now or whose deadline passed.
   std::vector<uint64_t> take_ready_fetches(int64_t now_ms);
   std::optional<fetch_request> unpark(uint64_t token);
   std::optional<int64_t> next_fetch_deadline() const;
   std::size_t parked_fetches() const { return parked_.size(); }
 
-  // acks=all bookkeeping.
-  void await_durable(uint64_t token, int64_t last_offset) { pending_acks_.emplace(token, last_offset); }
-  std::vector<uint64_t> take_durable_acks();
+  // ---- leader side of replication ------------------------------------------------------
+  // A follower's fetch: the reply now, or nullopt when it should be parked (nothing new yet).
+  std::optional<replica_fetch_reply> replica_fetch(const replica_fetch_request& r, int64_t now_ms);
+  void park_replica(uint64_t token, const replica_fetch_request& r, int64_t now_ms);
+  std::vector<uint64_t> take_ready_replica_fetches(int64_t now_ms);
+  std::optional<replica_fetch_reply> answer_parked_replica(uint64_t token, int64_t now_ms);
+  // ISR changes the leader wants written (nullopt: none, or one is pending).
+  std::optional<isr_proposal> wanted_isr(int64_t now_ms);
+  void isr_result(const isr_outcome& outcome, int64_t now_ms);
 
-  // Flush scheduling: a job to run on the flusher if one is due and none is in flight.
+  // ---- follower side of replication ----------------------------------------------------
+  replica_fetch_request next_replica_fetch(int32_t max_bytes, int32_t max_wait_ms) const;
+  struct follower_step {
+    kafka_error error = kafka_error::none;  // the leader refused (stale epoch, not leader...)
+    bool progressed = false;                // appended or truncated: fetch again at once
+    bool flush_wanted = false;              // flush before the next fetch (a producer waits)
+  };
+  follower_step apply_replica_fetch(replica_fetch_reply& reply);
+
+  // ---- acks=all ------------------------------------------------------------------------
+  void await_ack(uint64_t token, int64_t last_offset, int64_t deadline_ms);
+  struct ack_result {
+    uint64_t token = 0;
+    kafka_error error = kafka_error::none;
+  };
+  // Acks that completed (or failed) now.
+  std::vector<ack_result> take_acks(int64_t now_ms);
+  std::optional<int64_t> next_ack_deadline() const;
+  bool acks_waiting() const { return !pending_acks_.empty(); }
+
+  // ---- flush ---------------------------------------------------------------------------
+  // A job to run on the flusher if one is due and none is in flight.
   std::optional<storage::flush_job> start_flush_if_due(int64_t now_ms);
   void finish_flush(const storage::flush_job& job, storage::result<void> outcome);
   bool flush_in_flight() const { return flush_in_flight_; }
+  // A follower flushes before its next fetch when the leader asked for it.
+  void request_flush() { flush_requested_ = true; }
 
   list_offsets_reply list_offsets(int64_t timestamp);
   partition_info info() const;
@@ -84,20 +142,44 @@ class partition_state {
   // Flushes and closes the log (clean-shutdown marker). Fails pending acks.
   storage::result<void> close();
 
+  // How long a follower may go without catching up before it leaves the ISR.
+  void set_replica_lag_max_ms(int64_t ms) { replica_lag_max_ms_ = ms; }
+
  private:
   struct parked_fetch {
     fetch_request request;
     int64_t deadline_ms;
   };
+  struct parked_replica_fetch {
+    replica_fetch_request request;
+    int64_t deadline_ms;
+  };
+  struct pending_ack {
+    int64_t last_offset;
+    int64_t deadline_ms;
+  };
   void rebuild_producer_state();
+  void record_producers(std::span<const char> batches);
+  void local_progress();
+  void fail_acks(kafka_error e);
+  int64_t read_limit() const { return high_watermark(); }
+  replica_fetch_reply serve_replica(const replica_fetch_request& r, int64_t now_ms);
 
   partition_id id_;
   std::unique_ptr<storage::partition_log> log_;
   topic_config config_;
   producer_state_table producers_;
+  replica_role role_ = replica_role::leader;
+  partition_role role_info_;
+  leader_replication replication_;
+  int64_t follower_hw_ = 0;
+  int64_t replica_lag_max_ms_ = 10'000;
   std::map<uint64_t, parked_fetch> parked_;
-  std::multimap<uint64_t, int64_t> pending_acks_;  // token -> last offset needing durability
+  std::map<uint64_t, parked_replica_fetch> parked_replicas_;
+  std::map<uint64_t, pending_ack> pending_acks_;
+  std::vector<ack_result> failed_acks_;  // failed by a role change, handed out by take_acks
   bool flush_in_flight_ = false;
+  bool flush_requested_ = false;
   int64_t first_unflushed_ms_ = -1;
 };
 

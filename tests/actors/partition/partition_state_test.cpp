@@ -138,25 +138,42 @@ TEST_F(fixture, ProducerStateSurvivesRestart) {
   EXPECT_EQ(append(batch(1, 11, 0, 3)).error_code, code(kafka_error::out_of_order_sequence_number));
 }
 
+std::vector<uint64_t> tokens(const std::vector<partition_state::ack_result>& acks) {
+  std::vector<uint64_t> out;
+  for (const auto& a : acks) {
+    EXPECT_EQ(a.error, kafka_error::none);
+    out.push_back(a.token);
+  }
+  return out;
+}
+
 TEST_F(fixture, AcksAllWaitsForAFlushThatCoversTheAppend) {
   auto first = batch(2);
   auto out = ps->append(first, -1, 0);
-  ASSERT_TRUE(out.wait_for_flush);
-  ps->await_durable(1, out.reply.last_offset);
-  EXPECT_TRUE(ps->take_durable_acks().empty());
+  ASSERT_TRUE(out.wait_for_ack);
+  ps->await_ack(1, out.reply.last_offset, 30000);
+  EXPECT_TRUE(ps->take_acks(0).empty());
   auto job = ps->start_flush_if_due(0);
   ASSERT_TRUE(job.has_value());
   EXPECT_FALSE(ps->start_flush_if_due(0).has_value()) << "one flush in flight at a time";
   // An append while the flush runs is not covered by it.
   auto second = batch(1);
   auto later = ps->append(second, -1, 0);
-  ps->await_durable(2, later.reply.last_offset);
+  ps->await_ack(2, later.reply.last_offset, 30000);
   ps->finish_flush(*job, job->run());
-  EXPECT_EQ(ps->take_durable_acks(), std::vector<uint64_t>{1});
+  EXPECT_EQ(tokens(ps->take_acks(0)), std::vector<uint64_t>{1});
   auto next = ps->start_flush_if_due(0);
   ASSERT_TRUE(next.has_value());
   ps->finish_flush(*next, next->run());
-  EXPECT_EQ(ps->take_durable_acks(), std::vector<uint64_t>{2});
+  EXPECT_EQ(tokens(ps->take_acks(0)), std::vector<uint64_t>{2});
+  // An ack that waits longer than its timeout fails with REQUEST_TIMED_OUT.
+  auto third = batch(1);
+  auto late = ps->append(third, -1, 0);
+  ps->await_ack(3, late.reply.last_offset, 500);
+  EXPECT_TRUE(ps->take_acks(499).empty());
+  auto timed_out = ps->take_acks(500);
+  ASSERT_EQ(timed_out.size(), 1u);
+  EXPECT_EQ(timed_out[0].error, kafka_error::request_timed_out);
 }
 
 TEST_F(fixture, ParkedFetchIsReadyWhenDataArrivesOrDeadlinePasses) {

@@ -1,0 +1,231 @@
+// Three partition_state replicas on real logs, wired by hand (no actors, no network): the
+// leader serves the followers' fetches, acks=all waits for every in-sync replica's fsync,
+// consumers see only what is below the high watermark, min.insync.replicas refuses or fails
+// writes, a lagging follower leaves the ISR, and after a leader change the old leader's
+// uncommitted tail is truncated while committed records and idempotent producers survive.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <unistd.h>
+
+#include "actors/partition/partition_state.hpp"
+#include "storage/record_batch.hpp"
+
+using namespace fluxo::actors;
+using namespace fluxo::storage;
+
+namespace {
+
+struct replica {
+  std::filesystem::path dir;
+  std::unique_ptr<partition_state> ps;
+  int32_t id;
+};
+
+std::vector<char> batch(int records, int64_t pid = -1, int32_t seq = 0) {
+  batch_options o;
+  o.producer_id = pid;
+  o.producer_epoch = pid >= 0 ? 0 : -1;
+  o.base_sequence = pid >= 0 ? seq : -1;
+  batch_builder b(o);
+  for (int i = 0; i < records; ++i) b.append(1000 + i, "k", "value-" + std::to_string(i));
+  return *b.build();
+}
+
+struct cluster_fixture : ::testing::Test {
+  std::vector<replica> r;
+  int64_t now = 1000;
+  topic_config cfg;
+
+  void SetUp() override {
+    static int n = 0;
+    for (int32_t id = 1; id <= 3; ++id) {
+      auto dir = std::filesystem::temp_directory_path() /
+                 ("fluxo-rp-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+      std::filesystem::remove_all(dir);
+      auto log = partition_log::open(dir.string(), make_log_config(cfg));
+      ASSERT_TRUE(log.ok());
+      replica rep{dir, std::make_unique<partition_state>(partition_id{"t", 0}, std::move(*log), cfg), id};
+      rep.ps->set_replica_lag_max_ms(1000);
+      r.push_back(std::move(rep));
+    }
+    lead(1, 1, {1, 2, 3}, 1);
+  }
+  void TearDown() override {
+    for (auto& rep : r) {
+      rep.ps.reset();
+      std::filesystem::remove_all(rep.dir);
+    }
+  }
+  partition_state& at(int32_t id) { return *r[static_cast<size_t>(id - 1)].ps; }
+
+  // Every replica learns its role for leader `leader`, epoch `epoch`, ISR `isr`.
+  void lead(int32_t leader, int32_t epoch, std::vector<int32_t> isr, int64_t version, int32_t min_isr = 2) {
+    for (auto& rep : r) {
+      partition_role role{rep.id, leader, epoch, {1, 2, 3}, isr, version, min_isr};
+      rep.ps->set_role(role, now);
+    }
+  }
+
+  // One follower fetch round trip; returns the step the follower took.
+  partition_state::follower_step fetch(int32_t follower, int32_t leader, bool flush = true) {
+    auto req = at(follower).next_replica_fetch(1 << 20, 0);
+    auto reply = at(leader).replica_fetch(req, now);
+    EXPECT_TRUE(reply.has_value());
+    auto step = at(follower).apply_replica_fetch(*reply);
+    if (flush) flush_all(follower);
+    return step;
+  }
+  void flush_all(int32_t id) {
+    if (auto job = at(id).start_flush_if_due(now)) at(id).finish_flush(*job, job->run());
+  }
+  fetch_reply consume(int32_t id, int64_t offset) { return at(id).read(fetch_request{offset, 1 << 20, 0, 1}); }
+};
+
+TEST_F(cluster_fixture, AcksAllCompletesOnceEveryInSyncReplicaFsynced) {
+  auto b = batch(3);
+  auto out = at(1).append(b, -1, now);
+  ASSERT_EQ(out.reply.error_code, 0);
+  ASSERT_TRUE(out.wait_for_ack);
+  at(1).await_ack(7, out.reply.last_offset, now + 30000);
+  flush_all(1);
+  EXPECT_TRUE(at(1).take_acks(now).empty()) << "followers have nothing yet";
+  EXPECT_EQ(consume(1, 0).records.size(), 0u) << "nothing committed: consumers see nothing";
+  // Follower 2 fetches the data; it is asked to flush because a producer waits.
+  auto step = fetch(2, 1, false);
+  EXPECT_TRUE(step.progressed);
+  EXPECT_TRUE(step.flush_wanted);
+  fetch(3, 1);
+  flush_all(2);
+  EXPECT_EQ(at(1).high_watermark(), 0) << "the leader learns their LEOs on their next fetch";
+  fetch(2, 1);
+  fetch(3, 1);
+  EXPECT_EQ(at(1).high_watermark(), 3);
+  auto done = at(1).take_acks(now);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].token, 7u);
+  EXPECT_EQ(done[0].error, kafka_error::none);
+  auto got = consume(1, 0);
+  EXPECT_GT(got.records.size(), 0u);
+  EXPECT_EQ(got.next_offset, 3);
+  EXPECT_EQ(got.high_watermark, 3);
+  // Followers refuse producers and consumers.
+  auto b2 = batch(1);
+  EXPECT_EQ(at(2).append(b2, 1, now).reply.error_code, code(kafka_error::not_leader_or_follower));
+  EXPECT_EQ(consume(2, 0).error_code, code(kafka_error::not_leader_or_follower));
+  // Byte-identical logs.
+  for (int32_t id : {2, 3}) {
+    auto a = at(1).log().read(0, 1 << 20);
+    auto c = at(id).log().read(0, 1 << 20);
+    ASSERT_TRUE(a && c);
+    EXPECT_EQ(a->bytes, c->bytes);
+  }
+}
+
+TEST_F(cluster_fixture, ConsumersNeverReadAboveTheHighWatermark) {
+  auto b = batch(2);
+  at(1).append(b, 1, now);
+  fetch(2, 1);
+  fetch(3, 1);
+  fetch(2, 1);
+  fetch(3, 1);
+  ASSERT_EQ(at(1).high_watermark(), 2);
+  auto more = batch(5);
+  at(1).append(more, 1, now);
+  auto got = consume(1, 0);
+  EXPECT_EQ(got.next_offset, 2) << "the second batch is not committed yet";
+  EXPECT_EQ(consume(1, 2).records.size(), 0u);
+  EXPECT_EQ(consume(1, 2).error_code, 0) << "an offset below the log end is not out of range";
+  EXPECT_EQ(at(1).list_offsets(-1).offset, 2) << "latest = the high watermark";
+}
+
+TEST_F(cluster_fixture, MinInsyncReplicasRefusesOrFailsAcksAll) {
+  // The ISR shrinks to the leader alone once the followers stop fetching.
+  auto b = batch(1);
+  at(1).append(b, 1, now);
+  now += 2000;
+  auto proposal = at(1).wanted_isr(now);
+  ASSERT_TRUE(proposal);
+  EXPECT_EQ(proposal->isr, (std::vector<int32_t>{1}));
+  at(1).isr_result({true, proposal->expected_version + 1, proposal->isr}, now);
+  EXPECT_EQ(at(1).high_watermark(), 1) << "the leader alone commits";
+  auto b2 = batch(1);
+  auto refused = at(1).append(b2, -1, now);
+  EXPECT_EQ(refused.reply.error_code, code(kafka_error::not_enough_replicas));
+  EXPECT_EQ(at(1).log().log_end_offset(), 1) << "nothing was appended";
+  EXPECT_EQ(at(1).append(b2, 1, now).reply.error_code, 0) << "acks=1 still works";
+  // Follower 2 catches up and is proposed back.
+  fetch(2, 1);
+  fetch(2, 1);
+  auto back = at(1).wanted_isr(now);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->isr, (std::vector<int32_t>{1, 2}));
+  at(1).isr_result({true, back->expected_version + 1, back->isr}, now);
+  auto b3 = batch(1);
+  auto out = at(1).append(b3, -1, now);
+  ASSERT_EQ(out.reply.error_code, 0);
+  at(1).await_ack(1, out.reply.last_offset, now + 30000);
+  // Before follower 2 confirms, the ISR shrinks again: the ack fails after the append.
+  now += 2000;
+  auto again = at(1).wanted_isr(now);
+  ASSERT_TRUE(again);
+  at(1).isr_result({true, again->expected_version + 1, again->isr}, now);
+  flush_all(1);
+  auto done = at(1).take_acks(now);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].error, kafka_error::not_enough_replicas_after_append);
+}
+
+TEST_F(cluster_fixture, ANewLeaderTruncatesTheOldLeadersUncommittedTail) {
+  // Committed: 2 records on all three, by an idempotent producer.
+  auto b = batch(2, 42, 0);
+  at(1).append(b, 1, now);
+  for (int i = 0; i < 2; ++i) {
+    fetch(2, 1);
+    fetch(3, 1);
+  }
+  ASSERT_EQ(at(1).high_watermark(), 2);
+  // The leader appends 3 more that nobody fetches, then loses leadership (epoch 2, node 2).
+  auto tail = batch(3);
+  at(1).append(tail, 1, now);
+  ASSERT_EQ(at(1).log().log_end_offset(), 5);
+  lead(2, 2, {2, 3}, 2);
+  EXPECT_EQ(at(1).role(), replica_role::follower);
+  ASSERT_EQ(at(2).role(), replica_role::leader);
+  auto fresh = batch(1);
+  ASSERT_EQ(at(2).append(fresh, 1, now).reply.base_offset, 2);
+  // Node 1 fetches from node 2: its epoch-1 records at 2..4 diverge and are cut.
+  auto step = fetch(1, 2);
+  EXPECT_TRUE(step.progressed);
+  EXPECT_EQ(at(1).log().log_end_offset(), 2);
+  fetch(1, 2);
+  EXPECT_EQ(at(1).log().log_end_offset(), 3);
+  auto a = at(1).log().read(0, 1 << 20);
+  auto c = at(2).log().read(0, 1 << 20);
+  ASSERT_TRUE(a && c);
+  EXPECT_EQ(a->bytes, c->bytes);
+  // The producer's retry of its committed batch is still recognised by the new leader.
+  auto retry = batch(2, 42, 0);
+  auto dup = at(2).append(retry, 1, now);
+  EXPECT_EQ(dup.reply.error_code, 0);
+  EXPECT_EQ(dup.reply.base_offset, 0);
+  EXPECT_EQ(at(2).log().log_end_offset(), 3);
+  // A fetch with the old epoch is fenced; one from the future is unknown.
+  auto old = at(3).next_replica_fetch(1 << 20, 0);
+  old.leader_epoch = 1;
+  EXPECT_EQ(at(2).replica_fetch(old, now)->error_code, code(kafka_error::fenced_leader_epoch));
+  old.leader_epoch = 3;
+  EXPECT_EQ(at(2).replica_fetch(old, now)->error_code, code(kafka_error::unknown_leader_epoch));
+}
+
+TEST_F(cluster_fixture, LosingLeadershipFailsWaitingAcks) {
+  auto b = batch(1);
+  auto out = at(1).append(b, -1, now);
+  at(1).await_ack(9, out.reply.last_offset, now + 30000);
+  lead(2, 2, {2, 3}, 2);
+  auto done = at(1).take_acks(now);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].error, kafka_error::not_leader_or_follower);
+}
+
+}  // namespace
