@@ -159,9 +159,10 @@ void fetch(self_ptr self, const topic_partition& tp) {
             auto it = self->state.slots.find(tp);
             if (it == self->state.slots.end()) return;
             if (it->second.epoch != epoch) {
-              it->second.in_flight = false;
+              // A seek happened meanwhile: drop this stale reply. (The seek cleared in_flight,
+              // and a fetch of the new epoch may be in flight now: leave it alone.)
               pump(self);
-              return;  // a seek happened meanwhile: drop this stale reply
+              return;
             }
             it->second.in_flight = false;
             if (reply.error_code == code(kafka_error::offset_out_of_range)) {
@@ -255,8 +256,11 @@ void pump(self_ptr self) {
     auto& slot = sit->second;
     if (inserted) slot.handle = rit->second[static_cast<size_t>(tp.partition)];
     if (c.seek_to || c.seek_timestamp) {
+      // A seek replaces whatever lookup or fetch was under way (their answers carry the old
+      // epoch and are dropped, so they must not keep the slot busy).
       ++slot.epoch;
       slot.in_flight = false;
+      slot.resolving = false;
       slot.position = -1;
       if (c.seek_timestamp) {
         resolve_position(self, tp, *c.seek_timestamp);
