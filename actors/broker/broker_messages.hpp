@@ -106,7 +106,8 @@ struct topic_info {
   bool internal = false;
   topic_config config;
   std::vector<partition_info> partitions;
-  MSGPACK_DEFINE_MAP(name, error_code, internal, config, partitions)
+  std::string topic_id;  // a UUID in a cluster ("" on a single node)
+  MSGPACK_DEFINE_MAP(name, error_code, internal, config, partitions, topic_id)
 };
 
 // Every topic of a node (one message, so it crosses node boundaries as one msgpack map).
@@ -120,6 +121,52 @@ struct node_info {
   std::string host;
   int32_t port = 0;
   MSGPACK_DEFINE_MAP(node_id, host, port)
+};
+
+// A member of the cluster as the metadata store has it (live nodes only).
+struct cluster_node {
+  int32_t id = 0;
+  std::string host;        // CAF node address
+  int32_t port = 0;
+  std::string kafka_host;  // advertised Kafka listener ("" = none)
+  int32_t kafka_port = 0;
+  std::string http_addr;
+  bool draining = false;
+  MSGPACK_DEFINE_MAP(id, host, port, kafka_host, kafka_port, http_addr, draining)
+};
+
+struct cluster_info {
+  std::string cluster_id;
+  int32_t self_id = 0;
+  int32_t controller_id = -1;
+  int64_t controller_epoch = 0;
+  std::vector<cluster_node> nodes;
+  std::string store;        // what holds the metadata ("local files in ...", "etcd ...")
+  bool single_node = true;
+  int64_t controller_changes = 0;
+  int64_t leader_elections = 0;
+  MSGPACK_DEFINE_MAP(cluster_id, self_id, controller_id, controller_epoch, nodes, store, single_node,
+                     controller_changes, leader_elections)
+};
+
+// Topics with the placement of their partitions (leader, epoch, replicas, ISR), without log
+// statistics: what Kafka's Metadata and client routing need, answered from the node's image.
+struct cluster_metadata {
+  cluster_info cluster;
+  std::vector<topic_info> topics;
+  MSGPACK_DEFINE_MAP(cluster, topics)
+};
+
+// Where a consumer group's coordinator runs (error NOT_COORDINATOR... / COORDINATOR_NOT_AVAILABLE).
+struct coordinator_location {
+  int16_t error_code = 0;
+  std::string error_message;
+  int32_t node_id = -1;
+  std::string host;
+  int32_t port = 0;
+  std::string kafka_host;
+  int32_t kafka_port = 0;
+  MSGPACK_DEFINE_MAP(error_code, error_message, node_id, host, port, kafka_host, kafka_port)
 };
 
 // produce: acks 0 = none, 1 = leader (in its log), -1 = all (in the log and fsynced on every
@@ -225,6 +272,7 @@ struct partition_role {
   std::vector<int32_t> isr;
   int64_t version = 0;       // the partition record's version in the store (for ISR changes)
   int32_t min_insync = 1;
+  bool operator==(const partition_role&) const = default;
   MSGPACK_DEFINE_MAP(self, leader, leader_epoch, replicas, isr, version, min_insync)
 };
 

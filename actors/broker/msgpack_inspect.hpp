@@ -86,6 +86,10 @@ FLUXO_WIRE_MESSAGE(replica_fetch_reply)
 FLUXO_WIRE_MESSAGE(partition_role)
 FLUXO_WIRE_MESSAGE(isr_proposal)
 FLUXO_WIRE_MESSAGE(isr_outcome)
+FLUXO_WIRE_MESSAGE(cluster_node)
+FLUXO_WIRE_MESSAGE(cluster_info)
+FLUXO_WIRE_MESSAGE(cluster_metadata)
+FLUXO_WIRE_MESSAGE(coordinator_location)
 }  // namespace fluxo::actors
 
 namespace fluxo::group {

@@ -19,7 +19,7 @@ namespace {
 struct partition_actor_state {
   std::shared_ptr<partition_state> core;
   flusher_actor flusher;
-  isr_sink node;
+  replica_node node;
   partition_settings settings;
   uint64_t next_token = 1;
   std::unordered_map<uint64_t, caf::typed_response_promise<fetch_reply>> fetches;
@@ -148,6 +148,9 @@ void pull(self_ptr self) {
             if (session != s.session) return pull(self);  // a new role meanwhile
             const auto bytes = reply.records.size();
             auto step = s.core->apply_replica_fetch(reply);
+            if (step.error == kafka_error::replica_not_available && s.node) {
+              self->send(s.node, leader_lost_atom::value, s.core->id().topic, s.core->id().partition);
+            }
             if (step.error != kafka_error::none) {
               // The leader moved on (or not yet): the node hands us the new role soon.
               return on_fetch_failed(self, std::string(to_string(step.error)), 100);
@@ -165,6 +168,9 @@ void pull(self_ptr self) {
             auto& s = self->state;
             s.fetch_in_flight = false;
             if (session != s.session) return pull(self);
+            // The leader's actor does not answer (its node died or restarted): the node looks
+            // it up again, and the metadata store soon names a new leader if it is gone.
+            if (s.node) self->send(s.node, leader_lost_atom::value, s.core->id().topic, s.core->id().partition);
             on_fetch_failed(self, self->system().render(err), 250);
           });
 }
@@ -178,7 +184,7 @@ void schedule_isr_check(self_ptr self) {
 }
 
 partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr<partition_state> core,
-                                                  flusher_actor flusher, partition_settings settings, isr_sink node) {
+                                                  flusher_actor flusher, partition_settings settings, replica_node node) {
   auto& st = self->state;
   st.core = std::move(core);
   st.flusher = std::move(flusher);
@@ -201,6 +207,13 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
       produce_requests.inc();
       const auto bytes = req.batches.size();
       const auto now = now_ms(self);
+      if (s.settings.may_lead && s.core->role() == replica_role::leader && !s.settings.may_lead()) {
+        // The node's cluster session may have expired: another node may lead by now.
+        produce_reply refused;
+        refused.error_code = code(kafka_error::not_leader_or_follower);
+        refused.error_message = "this node's cluster session may have expired; it does not accept writes until renewed";
+        return refused;
+      }
       auto out = s.core->append(req.batches, req.acks, now);
       if (out.reply.error_code != 0) return out.reply;
       if (out.reply.last_offset >= out.reply.base_offset) {
@@ -269,6 +282,22 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
     [=](isr_atom, const isr_outcome& outcome) {
       self->state.core->isr_result(outcome, now_ms(self));
       settle(self);
+    },
+    [=](scan_atom, int64_t offset) {
+      fetch_reply out;
+      auto& log = self->state.core->log();
+      out.high_watermark = self->state.core->high_watermark();
+      out.log_start_offset = log.log_start_offset();
+      out.next_offset = std::max(offset, log.log_start_offset());
+      if (out.next_offset >= log.log_end_offset()) return out;
+      auto got = log.read(out.next_offset, 4 << 20);
+      if (!got) {
+        out.error_code = code(to_kafka_error(got.err()));
+        return out;
+      }
+      out.records = std::move(got->bytes);
+      out.next_offset = got->next_offset;
+      return out;
     },
     [=](offsets_atom, const list_offsets_request& req) {
       offset_requests.inc();
@@ -349,15 +378,15 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
 }  // namespace
 
 partition_actor spawn_partition(caf::actor_system& sys, std::shared_ptr<partition_state> core,
-                                flusher_actor flusher, partition_settings settings, isr_sink node) {
-  return sys.spawn(partition_behavior, std::move(core), std::move(flusher), settings, std::move(node));
+                                flusher_actor flusher, partition_settings settings, replica_node node) {
+  return sys.spawn(partition_behavior, std::move(core), std::move(flusher), std::move(settings), std::move(node));
 }
 
 partition_actor spawn_partition(caf::actor_system& sys, std::shared_ptr<partition_state> core,
                                 flusher_actor flusher, int64_t tick_ms) {
   partition_settings settings;
   settings.tick_ms = tick_ms;
-  return spawn_partition(sys, std::move(core), std::move(flusher), settings, isr_sink{});
+  return spawn_partition(sys, std::move(core), std::move(flusher), settings, replica_node{});
 }
 
 }  // namespace fluxo::actors

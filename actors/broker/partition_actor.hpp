@@ -4,6 +4,7 @@
 // leader's partition actor on another node and appends what it gets.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "actors/broker/flusher_actor.hpp"
@@ -17,8 +18,10 @@ class partition_state;
 using replica_source = caf::typed_actor<
     caf::replies_to<replicate_atom, replica_fetch_request>::with<replica_fetch_reply>>;
 
-// Where a leader sends the ISR changes it wants written to the metadata store: its node.
-using isr_sink = caf::typed_actor<caf::reacts_to<isr_atom, isr_proposal>>;
+// What a replica tells its node: ISR changes a leader wants written to the metadata store, and
+// a follower whose leader's partition actor stopped answering (the node looks it up again).
+using replica_node = caf::typed_actor<caf::reacts_to<isr_atom, isr_proposal>,
+                                      caf::reacts_to<leader_lost_atom, std::string, int32_t>>;
 
 // produce: acks 0/1/-1 (-1 replies once every in-sync replica fsynced it); fetch long-polls up
 // to max_wait_ms for min_bytes, below the high watermark; offsets answers ListOffsets; info gives
@@ -33,6 +36,9 @@ using partition_actor = caf::typed_actor<
     caf::replies_to<alter_atom, topic_config>::with<bool>,
     caf::replies_to<close_atom>::with<bool>,
     caf::replies_to<replicate_atom, replica_fetch_request>::with<replica_fetch_reply>,
+    // The broker's own reads up to the log end (loading consumer groups): whole batches from
+    // the offset, also above the high watermark.
+    caf::replies_to<scan_atom, int64_t>::with<fetch_reply>,
     caf::reacts_to<role_atom, partition_role, replica_source>,
     caf::reacts_to<isr_atom, isr_outcome>,
     caf::reacts_to<isr_atom>,  // the leader's periodic ISR check
@@ -43,16 +49,18 @@ using partition_actor = caf::typed_actor<
 
 struct partition_settings {
   int64_t tick_ms = 1000;               // housekeeping (retention, roll by age, timed flush)
+  // Whether this node may act as a leader now (its cluster lease holds); null = always.
+  std::function<bool()> may_lead;
   int64_t replica_lag_max_ms = 10'000;  // a follower not caught up for this long leaves the ISR
   int32_t replica_fetch_max_bytes = 1 << 20;
   int32_t replica_fetch_wait_ms = 500;
 };
 
-// A partition actor owning `core` (already opened), in the role given (a partition alone leads
-// itself). ISR changes go to `node` (may be invalid on a single node, where they never happen).
+// A partition actor owning `core` (already opened; alone it leads itself until told otherwise).
+// ISR changes go to `node` (may be invalid on a single node, where they never happen).
 partition_actor spawn_partition(caf::actor_system& sys, std::shared_ptr<partition_state> core,
                                 flusher_actor flusher, int64_t tick_ms = 1000);
 partition_actor spawn_partition(caf::actor_system& sys, std::shared_ptr<partition_state> core,
-                                flusher_actor flusher, partition_settings settings, isr_sink node);
+                                flusher_actor flusher, partition_settings settings, replica_node node);
 
 }  // namespace fluxo::actors

@@ -34,7 +34,12 @@
 #include "actors/group/group_types.hpp"
 
 namespace fluxo::actors {
-struct flush_task;  // local only: a storage flush job and its outcome
+struct flush_task;         // local only: a storage flush job and its outcome
+struct node_continuation;  // local only: what the node does once the cluster agent finished a job
+struct node_options;       // local only: start-up settings
+}
+namespace fluxo::cluster {
+class metadata_image;  // local only: the node's view of the cluster, from the cluster agent
 }
 
 CAF_BEGIN_TYPE_ID_BLOCK(fluxo, caf::first_custom_type_id)
@@ -75,6 +80,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(fluxo, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(fluxo, (fluxo::actors::partition_role))
   CAF_ADD_TYPE_ID(fluxo, (fluxo::actors::isr_proposal))
   CAF_ADD_TYPE_ID(fluxo, (fluxo::actors::isr_outcome))
+  CAF_ADD_TYPE_ID(fluxo, (fluxo::actors::cluster_node))
+  CAF_ADD_TYPE_ID(fluxo, (fluxo::actors::cluster_info))
+  CAF_ADD_TYPE_ID(fluxo, (fluxo::actors::cluster_metadata))
+  CAF_ADD_TYPE_ID(fluxo, (fluxo::actors::coordinator_location))
   CAF_ADD_ATOM(fluxo, fluxo::atoms, produce_atom, "produce")
   CAF_ADD_ATOM(fluxo, fluxo::atoms, fetch_atom, "fetch")
   CAF_ADD_ATOM(fluxo, fluxo::atoms, offsets_atom, "offsets")
@@ -108,9 +117,26 @@ CAF_BEGIN_TYPE_ID_BLOCK(fluxo, caf::first_custom_type_id)
   CAF_ADD_ATOM(fluxo, fluxo::atoms, role_atom, "role")
   CAF_ADD_ATOM(fluxo, fluxo::atoms, isr_atom, "isr")
   CAF_ADD_ATOM(fluxo, fluxo::atoms, pull_atom, "pull")
+  CAF_ADD_ATOM(fluxo, fluxo::atoms, scan_atom, "scan")
+  CAF_ADD_ATOM(fluxo, fluxo::atoms, leader_lost_atom, "leaderlost")
+  CAF_ADD_ATOM(fluxo, fluxo::atoms, metadata_atom, "metadata")
+  CAF_ADD_ATOM(fluxo, fluxo::atoms, cluster_atom, "cluster")
+  CAF_ADD_ATOM(fluxo, fluxo::atoms, locate_atom, "locate")
+  CAF_ADD_ATOM(fluxo, fluxo::atoms, replica_atom, "replica")
+  CAF_ADD_ATOM(fluxo, fluxo::atoms, local_atom, "local")
+  CAF_ADD_ATOM(fluxo, fluxo::atoms, reassign_atom, "reassign")
+  CAF_ADD_ATOM(fluxo, fluxo::atoms, elect_atom, "elect")
+  CAF_ADD_ATOM(fluxo, fluxo::atoms, drain_atom, "drain")
+  CAF_ADD_ATOM(fluxo, fluxo::atoms, image_atom, "image")
+  CAF_ADD_ATOM(fluxo, fluxo::atoms, session_atom, "session")
+  CAF_ADD_ATOM(fluxo, fluxo::atoms, done_atom, "done")
+  CAF_ADD_ATOM(fluxo, fluxo::atoms, start_atom, "start")
 CAF_END_TYPE_ID_BLOCK(fluxo)
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<fluxo::actors::flush_task>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<fluxo::actors::node_continuation>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const fluxo::cluster::metadata_image>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const fluxo::actors::node_options>)
 
 namespace fluxo::actors {
 

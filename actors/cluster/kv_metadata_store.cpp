@@ -172,12 +172,12 @@ store_result<std::vector<bool>> kv_metadata_store::write_partitions(const std::v
   return out;
 }
 
-store_result<bool> kv_metadata_store::update_partition(const partition_key& k, const partition_record& next,
-                                                       int64_t expected_version) {
+store_result<int64_t> kv_metadata_store::update_partition(const partition_key& k, const partition_record& next,
+                                                          int64_t expected_version) {
   const auto key = keys_.partition(k);
   auto r = kv_->txn({kv_compare::mod_is(key, expected_version)}, {kv_op::put(key, encode_partition(next))}, {});
   if (!r) return std::move(r).take_error();
-  return r->succeeded;
+  return r->succeeded ? r->revision : int64_t{0};
 }
 
 namespace {

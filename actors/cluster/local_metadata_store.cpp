@@ -60,8 +60,8 @@ store_result<bool> local_metadata_store::follow(metadata_image& image, std::chro
 }
 
 store_result<bool> local_metadata_store::write_partition(const partition_change&, int64_t) { return false; }
-store_result<bool> local_metadata_store::update_partition(const partition_key&, const partition_record&, int64_t) {
-  return false;  // one node: nothing to replicate, the ISR never changes
+store_result<int64_t> local_metadata_store::update_partition(const partition_key&, const partition_record&, int64_t) {
+  return int64_t{0};  // one node: nothing to replicate, the ISR never changes
 }
 
 store_result<bool> local_metadata_store::create_topic(const topic_record& topic, const std::vector<partition_record>&) {

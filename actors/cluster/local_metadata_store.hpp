@@ -25,7 +25,7 @@ class local_metadata_store final : public metadata_store {
   store_result<bool> follow(metadata_image& image, std::chrono::milliseconds max_wait) override;
   store_result<controller_record> campaign() override { return controller_record{self_.id, 1}; }
   store_result<bool> write_partition(const partition_change&, int64_t) override;
-  store_result<bool> update_partition(const partition_key&, const partition_record&, int64_t) override;
+  store_result<int64_t> update_partition(const partition_key&, const partition_record&, int64_t) override;
   store_result<bool> create_topic(const topic_record& topic, const std::vector<partition_record>& partitions) override;
   store_result<bool> update_topic(const topic_record& topic) override;
   store_result<bool> add_partitions(const topic_record& topic, int32_t first,

@@ -54,8 +54,9 @@ class metadata_store {
   virtual store_result<std::vector<bool>> write_partitions(const std::vector<partition_change>& changes,
                                                            int64_t controller_epoch);
   // A leader's ISR change, or a reassignment request: applied only at expected_version.
-  virtual store_result<bool> update_partition(const partition_key& key, const partition_record& next,
-                                              int64_t expected_version) = 0;
+  // Returns the partition's new version, 0 when it was not applied.
+  virtual store_result<int64_t> update_partition(const partition_key& key, const partition_record& next,
+                                                 int64_t expected_version) = 0;
 
   // Topics. create_topic fails (false) when the topic exists; update_topic when it moved on.
   virtual store_result<bool> create_topic(const topic_record& topic, const std::vector<partition_record>& partitions) = 0;
@@ -87,8 +88,8 @@ class kv_metadata_store final : public metadata_store {
   store_result<bool> write_partition(const partition_change& change, int64_t controller_epoch) override;
   store_result<std::vector<bool>> write_partitions(const std::vector<partition_change>& changes,
                                                    int64_t controller_epoch) override;
-  store_result<bool> update_partition(const partition_key& key, const partition_record& next,
-                                      int64_t expected_version) override;
+  store_result<int64_t> update_partition(const partition_key& key, const partition_record& next,
+                                         int64_t expected_version) override;
   store_result<bool> create_topic(const topic_record& topic, const std::vector<partition_record>& partitions) override;
   store_result<bool> update_topic(const topic_record& topic) override;
   store_result<bool> add_partitions(const topic_record& topic, int32_t first,
