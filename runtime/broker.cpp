@@ -68,28 +68,17 @@ int run_broker(runtime::broker_options opts) {
   actors::configure_caf(cfg, {opts.scheduler_threads, opts.heartbeat_ms, opts.connection_timeout_ms});
   caf::actor_system sys{cfg};
   opts.node.host = host;
-  auto node = actors::spawn_node(sys, opts.node);
-  if (!node) {
-    spdlog::error("cannot start: {}", sys.render(node.error()));
-    return 1;
-  }
-  // Wait for the node to finish loading (topics, groups) before announcing readiness.
-  {
-    caf::scoped_actor self{sys};
-    bool loaded = false;
-    self->request(*node, std::chrono::seconds(300), actors::node_atom::value)
-        .receive([&](const actors::node_info&) { loaded = true; },
-                 [&](caf::error& err) { spdlog::error("node did not start: {}", sys.render(err)); });
-    if (!loaded) {
-      close_node(sys, *node);
-      return 1;
-    }
-  }
-  // No address reuse: a second broker on the same address must fail, not share the port.
+  // The node actor first (so its port can be bound), then the listeners, then the start: a
+  // cluster member registers its addresses when it joins.
+  auto node = std::make_optional(actors::spawn_node_actor(sys));
+  auto stop_node = [&] {
+    caf::anon_send_exit(*node, caf::exit_reason::user_shutdown);
+  };
+  // SO_REUSEADDR is not set: a second broker on the same address must fail, not share the port.
   auto bound = sys.middleman().publish(*node, port, host.c_str(), false);
   if (!bound) {
     spdlog::error("cannot listen on {}: {} (is another broker using it?)", opts.node_addr, sys.render(bound.error()));
-    close_node(sys, *node);
+    stop_node();
     return 1;
   }
   opts.node.port = *bound;
@@ -146,6 +135,32 @@ int run_broker(runtime::broker_options opts) {
       return 1;
     }
     http_addr = ho.host + ":" + std::to_string(http->port());
+  }
+  // What other nodes and clients are told (Kafka Metadata lists every node's advertised address).
+  if (kafka_addr != "none") {
+    uint16_t kport = 0;
+    actors::split_host_port(opts.advertised_kafka_addr.empty() ? kafka_addr : opts.advertised_kafka_addr,
+                            opts.node.kafka_host, kport);
+    opts.node.kafka_port = kport;
+  }
+  opts.node.http_addr = http_addr == "none" ? "" : http_addr;
+  if (auto error = actors::start_node(sys, *node, opts.node); !error.empty()) {
+    spdlog::error("cannot start: {}", error);
+    if (http) http.reset();
+    if (kafka_listener) caf::anon_send_exit(kafka_listener, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  // Wait for the node to finish loading (consumer groups) before announcing readiness.
+  {
+    caf::scoped_actor self{sys};
+    bool loaded = false;
+    self->request(*node, std::chrono::seconds(300), actors::node_atom::value)
+        .receive([&](const actors::node_info&) { loaded = true; },
+                 [&](caf::error& err) { spdlog::error("node did not start: {}", sys.render(err)); });
+    if (!loaded) {
+      close_node(sys, *node);
+      return 1;
+    }
   }
   if (!opts.ready_file.empty()) {
     // Line 1: the CAF node address; line 2: the Kafka address; line 3: the HTTP address

@@ -14,6 +14,27 @@ void add_broker_options(CLI::App& cmd, broker_options& o) {
   cmd.add_option("--http-addr", o.http_addr, "HTTP admin API, /metrics and web console host:port (port 0 = any free; none = off)")->capture_default_str();
   cmd.add_option("--max-request-bytes", o.max_request_bytes, "Largest Kafka request accepted")->capture_default_str();
   cmd.add_option("--node-id", o.node.node_id, "Id of this node (unique in a cluster)")->capture_default_str();
+  cmd.add_option("--cluster-store", o.node.cluster_store,
+                 "Run as a member of a cluster whose metadata lives in etcd: etcd://host:port[,host:port...] "
+                 "(default: a single node with its metadata in the data dir)");
+  cmd.add_option("--cluster-name", o.node.cluster_name, "Name of the cluster (its metadata lives under /fluxo/<name>/ in etcd)")
+      ->capture_default_str();
+  cmd.add_option("--lease-ttl-ms", o.node.lease_ttl_ms,
+                 "A node that stops renewing its etcd lease for this long is considered gone (rounded up to seconds; "
+                 "etcd's minimum applies)")
+      ->capture_default_str();
+  cmd.add_option("--replica-lag-max-ms", o.node.replica_lag_max_ms,
+                 "A follower that has not caught up with the leader for this long leaves the ISR")
+      ->capture_default_str();
+  cmd.add_option("--offsets-partitions", o.node.offsets_partitions,
+                 "Partitions of __consumer_offsets in a cluster (groups spread over their leaders)")
+      ->capture_default_str();
+  cmd.add_option("--auto-leader-rebalance", o.node.auto_leader_rebalance,
+                 "Move leadership back to the preferred replica once it is in sync")
+      ->capture_default_str();
+  cmd.add_option("--default-replication-factor", o.node.default_topic.replication_factor,
+                 "Replication factor of auto-created topics (-1 = min(3, nodes))")
+      ->capture_default_str();
   cmd.add_option("--auto-create-topics", o.node.auto_create_topics, "Create unknown topics on first use")->capture_default_str();
   cmd.add_option("--default-partitions", o.node.default_topic.partitions, "Partitions of auto-created topics")->capture_default_str();
   cmd.add_option("--default-retention-ms", o.node.default_topic.retention_ms, "retention.ms of new topics (-1 = forever)")->capture_default_str();

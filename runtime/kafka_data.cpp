@@ -1,6 +1,7 @@
 // Kafka handlers for metadata, the data path (Produce, Fetch, ListOffsets, InitProducerId) and
 // FindCoordinator. Record batches pass through untouched: Produce hands them to partition
 // actors as they came (compressed or not), Fetch returns the bytes stored on disk.
+#include <set>
 #include <spdlog/spdlog.h>
 
 #include "runtime/kafka_session.hpp"
@@ -15,73 +16,72 @@ namespace {
 
 int16_t err(kafka_error e) { return code(e); }
 
-metadata_response::broker this_broker(self_ptr self) {
-  const auto& o = self->state.options;
-  return {o.node_id, o.advertised_host, o.advertised_port, std::nullopt};
-}
-
-metadata_response::topic topic_entry(self_ptr self, const actors::topic_info& info) {
+metadata_response::topic topic_entry(const actors::topic_info& info, const std::set<int32_t>& live) {
   metadata_response::topic t;
   t.name = info.name;
   t.error_code = info.error_code;
   t.is_internal = info.internal || info.name == "__consumer_offsets";
-  const auto node = self->state.options.node_id;
-  if (info.error_code == 0) {
-    for (int32_t p = 0; p < static_cast<int32_t>(info.partitions.size()); ++p) {
-      t.partitions.push_back({0, p, node, {node}, {node}, {}});
+  if (info.error_code != 0) return t;
+  for (const auto& p : info.partitions) {
+    metadata_response::partition mp;
+    mp.index = p.partition;
+    mp.leader_id = p.leader_node;
+    mp.replica_nodes = p.replicas;
+    mp.isr_nodes = p.isr;
+    for (auto r : p.replicas) {
+      if (!live.count(r)) mp.offline_replicas.push_back(r);
     }
+    if (p.leader_node < 0) mp.error_code = err(kafka_error::leader_not_available);
+    t.partitions.push_back(std::move(mp));
   }
   return t;
 }
 
 }  // namespace
 
+// Every live node with its advertised Kafka address, and the placement of the topics asked
+// for (leader, replicas, ISR), from the node's image of the cluster.
 bool handle_metadata(self_ptr self, const request_header& h, reader& r, responder reply) {
   auto req = decode_metadata_request(r, h.version);
   if (!req) return false;
-  auto out = std::make_shared<metadata_response>();
-  out->brokers.push_back(this_broker(self));
-  out->cluster_id = "fluxo";
-  out->controller_id = self->state.options.node_id;
-  auto version = h.version;
-  auto finish = [out, version, reply] { reply(encode_body(encode_metadata_response, version, *out)); };
-  if (req->wants_all_topics(h.version)) {
-    self->request(self->state.node, self->state.options.request_timeout, actors::list_atom::value)
-        .then(
-            [=](const actors::topic_list& list) {
-              for (const auto& t : list.topics) out->topics.push_back(topic_entry(self, t));
-              finish();
-            },
-            [=](caf::error&) { finish(); });
-    return true;
-  }
+  const bool all = req->wants_all_topics(h.version);
   const bool create = req->allow_auto_topic_creation || h.version < 4;
-  auto names = *req->topics;
-  out->topics.resize(names.size());
-  auto done = countdown(names.size(), finish);
-  for (size_t i = 0; i < names.size(); ++i) {
-    auto name = names[i];
-    auto fill = [=](const actors::topic_info& info) {
-      out->topics[i] = topic_entry(self, info);
-      out->topics[i].name = name;
-      done();
-    };
-    auto failed = [=](caf::error&) {
-      out->topics[i].name = name;
-      out->topics[i].error_code = err(kafka_error::leader_not_available);
-      done();
-    };
-    if (create) {
-      self->request(self->state.node, self->state.options.request_timeout, actors::lookup_atom::value, name)
-          .then([=](const actors::topic_info& info, const std::vector<actors::partition_actor>& parts) {
-            if (info.error_code == 0 && !parts.empty()) self->state.routes[name] = parts;
-            fill(info);
-          }, failed);
-    } else {
-      self->request(self->state.node, self->state.options.request_timeout, actors::describe_atom::value, name)
-          .then(fill, failed);
+  std::vector<std::string> names = all ? std::vector<std::string>{} : *req->topics;
+  auto version = h.version;
+  auto fallback = [=] {
+    metadata_response out;
+    const auto& o = self->state.options;
+    out.brokers.push_back({o.node_id, o.advertised_host, o.advertised_port, std::nullopt});
+    out.cluster_id = "fluxo";
+    out.controller_id = o.node_id;
+    for (const auto& n : names) {
+      metadata_response::topic t;
+      t.name = n;
+      t.error_code = err(kafka_error::leader_not_available);
+      out.topics.push_back(std::move(t));
     }
-  }
+    reply(encode_body(encode_metadata_response, version, out));
+  };
+  self->request(self->state.node, self->state.options.request_timeout, actors::metadata_atom::value, names, all,
+                create)
+      .then(
+          [=](const actors::cluster_metadata& md) {
+            metadata_response out;
+            std::set<int32_t> live;
+            for (const auto& n : md.cluster.nodes) {
+              live.insert(n.id);
+              if (n.kafka_port > 0) out.brokers.push_back({n.id, n.kafka_host, n.kafka_port, std::nullopt});
+            }
+            if (out.brokers.empty()) {
+              const auto& o = self->state.options;
+              out.brokers.push_back({o.node_id, o.advertised_host, o.advertised_port, std::nullopt});
+            }
+            out.cluster_id = md.cluster.cluster_id.empty() ? std::string("fluxo") : md.cluster.cluster_id;
+            out.controller_id = md.cluster.controller_id >= 0 ? md.cluster.controller_id : self->state.options.node_id;
+            for (const auto& t : md.topics) out.topics.push_back(topic_entry(t, live));
+            reply(encode_body(encode_metadata_response, version, out));
+          },
+          [=](caf::error&) { fallback(); });
   return true;
 }
 
@@ -95,6 +95,7 @@ bool handle_produce(self_ptr self, const request_header& h, reader& r, responder
   auto done = countdown(parts, [out, version, reply] { reply(encode_body(encode_produce_response, version, *out)); });
   out->responses.resize(req->topics.size());
   const auto acks = req->acks;
+  const auto req_timeout_ms = req->timeout_ms;
   const auto timeout = std::max(self->state.options.request_timeout, std::chrono::milliseconds(req->timeout_ms));
   for (size_t ti = 0; ti < req->topics.size(); ++ti) {
     auto& topic = req->topics[ti];
@@ -111,13 +112,23 @@ bool handle_produce(self_ptr self, const request_header& h, reader& r, responder
           done();
           continue;
         }
+        if (!routes[static_cast<size_t>(part.index)]) {
+          // Another node leads it: the client refreshes its metadata and goes there.
+          slot.error_code = err(kafka_error::not_leader_or_follower);
+          forget_topic(self, data->name);
+          done();
+          continue;
+        }
         if (!part.records || part.records->empty()) {
           slot.error_code = err(kafka_error::corrupt_message);
           done();
           continue;
         }
-        self->request(routes[static_cast<size_t>(part.index)], timeout, actors::produce_atom::value,
-                      actors::produce_request{std::move(*part.records), static_cast<int8_t>(acks)})
+        actors::produce_request preq;
+        preq.batches = std::move(*part.records);
+        preq.acks = static_cast<int8_t>(acks);
+        preq.timeout_ms = std::max(req_timeout_ms, 1);
+        self->request(routes[static_cast<size_t>(part.index)], timeout, actors::produce_atom::value, std::move(preq))
             .then(
                 [=](const actors::produce_reply& pr) {
                   auto& s = out->responses[ti].partitions[pi];
@@ -126,6 +137,7 @@ bool handle_produce(self_ptr self, const request_header& h, reader& r, responder
                   s.log_append_time_ms = pr.log_append_time;
                   s.log_start_offset = pr.log_start_offset;
                   if (pr.error_code != 0) {
+                    if (pr.error_code == err(kafka_error::not_leader_or_follower)) forget_topic(self, data->name);
                     spdlog::info("kafka: produce to {}/{} rejected: {} {}", data->name, s.index,
                                  actors::kafka_error_name(pr.error_code), pr.error_message);
                   }
@@ -158,7 +170,8 @@ fetch_response::partition& slot_of(fetch_plan& plan, size_t i) {
   return plan.response.responses[plan.slots[i].first].partitions[plan.slots[i].second];
 }
 
-void fill(fetch_response::partition& s, actors::fetch_reply& f) {
+void fill(self_ptr self, const std::string& topic, fetch_response::partition& s, actors::fetch_reply& f) {
+  if (f.error_code == code(kafka_error::not_leader_or_follower)) forget_topic(self, topic);
   s.error_code = f.error_code;
   s.high_watermark = f.high_watermark;
   s.last_stable_offset = f.last_stable_offset;
@@ -184,7 +197,7 @@ void fetch_round(self_ptr self, std::shared_ptr<fetch_plan> plan, int32_t wait_m
               const bool has_data = !f.records.empty();
               if (!plan->answered) {
                 plan->bytes += f.records.size();
-                fill(s, f);
+                fill(self, plan->request.topics[plan->slots[i].first].name, s, f);
               }
               // A long-poll answer with data completes the request at once.
               if (wait_ms > 0 && has_data && !plan->answered) after();
@@ -244,6 +257,9 @@ bool handle_fetch(self_ptr self, const request_header& h, reader& r, responder r
                    auto idx = plan->request.topics[ti].partitions[plan->slots[i].second].index;
                    if (code_ != 0 || idx < 0 || idx >= static_cast<int32_t>(routes.size())) {
                      slot_of(*plan, i).error_code = code_ != 0 ? code_ : err(kafka_error::unknown_topic_or_partition);
+                   } else if (!routes[static_cast<size_t>(idx)]) {
+                     slot_of(*plan, i).error_code = err(kafka_error::not_leader_or_follower);
+                     forget_topic(self, plan->request.topics[ti].name);
                    } else {
                      plan->targets[i] = routes[static_cast<size_t>(idx)];
                    }
@@ -274,6 +290,12 @@ bool handle_list_offsets(self_ptr self, const request_header& h, reader& r, resp
         s.index = p.index;
         if (code_ != 0 || p.index < 0 || p.index >= static_cast<int32_t>(routes.size())) {
           s.error_code = code_ != 0 ? code_ : err(kafka_error::unknown_topic_or_partition);
+          done();
+          continue;
+        }
+        if (!routes[static_cast<size_t>(p.index)]) {
+          s.error_code = err(kafka_error::not_leader_or_follower);
+          forget_topic(self, topic->name);
           done();
           continue;
         }
@@ -324,20 +346,41 @@ bool handle_init_producer_id(self_ptr self, const request_header& h, reader& r, 
   return true;
 }
 
+// The node coordinating the group: the leader of its partition of __consumer_offsets.
 bool handle_find_coordinator(self_ptr self, const request_header& h, reader& r, responder reply) {
   auto req = decode_find_coordinator_request(r, h.version);
   if (!req) return false;
-  find_coordinator_response out;
-  const auto& o = self->state.options;
+  auto version = h.version;
   if (req->key_type != 0) {
+    find_coordinator_response out;
     out.error_code = err(kafka_error::coordinator_not_available);
     out.error_message = "transactions are not supported";
-  } else {
-    out.node_id = o.node_id;
-    out.host = o.advertised_host;
-    out.port = o.advertised_port;
+    reply(encode_body(encode_find_coordinator_response, version, out));
+    return true;
   }
-  reply(encode_body(encode_find_coordinator_response, h.version, out));
+  self->request(self->state.node, self->state.options.request_timeout, actors::locate_atom::value, req->key)
+      .then(
+          [=](const actors::coordinator_location& loc) {
+            find_coordinator_response out;
+            out.error_code = loc.error_code;
+            if (loc.error_code != 0) {
+              out.error_message = loc.error_message;
+            } else if (loc.node_id == self->state.options.node_id || loc.kafka_port <= 0) {
+              out.node_id = self->state.options.node_id;
+              out.host = self->state.options.advertised_host;
+              out.port = self->state.options.advertised_port;
+            } else {
+              out.node_id = loc.node_id;
+              out.host = loc.kafka_host;
+              out.port = loc.kafka_port;
+            }
+            reply(encode_body(encode_find_coordinator_response, version, out));
+          },
+          [=](caf::error&) {
+            find_coordinator_response out;
+            out.error_code = err(kafka_error::coordinator_not_available);
+            reply(encode_body(encode_find_coordinator_response, version, out));
+          });
   return true;
 }
 

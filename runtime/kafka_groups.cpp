@@ -24,8 +24,14 @@ void with_group(self_ptr self, const std::string& group, std::function<void(acto
     return;
   }
   self->request(self->state.node, self->state.options.request_timeout, actors::coordinator_atom::value, group)
-      .then([=](const actors::group_actor& g) { fn(g); },
-            [=](caf::error&) { fail(err(kafka_error::coordinator_not_available)); });
+      .then(
+          [=](const actors::group_actor& g) {
+            if (!g) return fail(err(kafka_error::coordinator_not_available));
+            fn(g);
+          },
+          // Another node coordinates the group (or none does right now): the client asks
+          // FindCoordinator again, as after a coordinator moved in Kafka.
+          [=](caf::error&) { fail(err(kafka_error::not_coordinator)); });
 }
 
 std::string client_host() { return "/kafka-client"; }
@@ -337,13 +343,7 @@ bool handle_create_topics(self_ptr self, const request_header& h, reader& r, res
     out->topics[i].name = t.name;
     actors::topic_config cfg;
     cfg.partitions = t.num_partitions > 0 ? t.num_partitions : static_cast<int32_t>(std::max<size_t>(t.assignments.size(), 1));
-    if (t.replication_factor > 1) {
-      out->topics[i].error_code = err(kafka_error::invalid_replication_factor);
-      out->topics[i].error_message = "replication factor " + std::to_string(t.replication_factor) +
-                                     " is larger than the number of brokers (1)";
-      done();
-      continue;
-    }
+    cfg.replication_factor = t.replication_factor;  // -1: the default; checked against the nodes by the node
     std::map<std::string, std::string> entries;
     for (const auto& c : t.configs) {
       if (c.value) entries[c.name] = *c.value;
