@@ -74,8 +74,9 @@ int run_broker(runtime::broker_options opts) {
   auto stop_node = [&] {
     caf::anon_send_exit(*node, caf::exit_reason::user_shutdown);
   };
-  // SO_REUSEADDR is not set: a second broker on the same address must fail, not share the port.
-  auto bound = sys.middleman().publish(*node, port, host.c_str(), false);
+  // SO_REUSEADDR, as Kafka binds: a restart right after a kill does not wait for the old
+  // connections in TIME_WAIT. On Linux it never lets two live listeners share a port.
+  auto bound = sys.middleman().publish(*node, port, host.c_str(), true);
   if (!bound) {
     spdlog::error("cannot listen on {}: {} (is another broker using it?)", opts.node_addr, sys.render(bound.error()));
     stop_node();

@@ -229,7 +229,7 @@ std::function<void()> countdown(std::size_t count, std::function<void()> done) {
 caf::expected<uint16_t> start_kafka_listener(caf::actor_system& sys, actors::node_actor node,
                                              kafka_listener_options options, caf::actor* handle) {
   auto& mm = sys.middleman();
-  auto doorman = mm.backend().new_tcp_doorman(options.port, options.host.c_str(), false);
+  auto doorman = mm.backend().new_tcp_doorman(options.port, options.host.c_str(), true);  // SO_REUSEADDR (see broker.cpp)
   if (!doorman) return doorman.error();
   auto port = (*doorman)->port();
   if (options.advertised_host.empty()) options.advertised_host = options.host;

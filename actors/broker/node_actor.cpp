@@ -78,6 +78,9 @@ std::string start(self_ptr self, const node_options& o) {
   std::error_code ec;
   std::filesystem::create_directories(o.data_dir, ec);
   if (ec) return "cannot create data dir " + o.data_dir + ": " + ec.message();
+  auto lock = storage::dir_lock::acquire(o.data_dir);
+  if (!lock) return lock.err().message;
+  st.lock = std::move(*lock);
   std::string error;
   auto identity = read_identity(o.data_dir, &error);
   if (!identity) return error;

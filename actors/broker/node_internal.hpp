@@ -22,6 +22,7 @@
 #include "actors/cluster/cluster_agent.hpp"
 #include "actors/cluster/replica_plan.hpp"
 #include "actors/group/group_records.hpp"
+#include "storage/dir_lock.hpp"
 
 namespace fluxo::actors {
 
@@ -76,6 +77,7 @@ struct offsets_partition {
 
 struct node_state {
   node_options options;
+  std::unique_ptr<storage::dir_lock> lock;  // held while the node lives
   bool started = false;
   bool closing = false;
   std::unique_ptr<cluster::cluster_agent> agent;

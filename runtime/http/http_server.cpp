@@ -2,6 +2,8 @@
 // keeps produce rates and lag history. Topic, message and group routes are in api_*.cpp.
 #include "runtime/http/http_server.hpp"
 
+#include <sys/socket.h>
+
 #include <condition_variable>
 #include <spdlog/spdlog.h>
 #include <thread>
@@ -258,6 +260,12 @@ std::unique_ptr<http_server> http_server::start(http_server_options options, std
   add_group_routes(server, im.ctx);
   add_collector(im.ctx);
 
+  // SO_REUSEADDR only (cpp-httplib's default adds SO_REUSEPORT, which would let a second broker
+  // share the port): a restart does not wait for TIME_WAIT, a second live listener fails.
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   int port = options.port;
   if (options.port == 0) {
     port = server.bind_to_any_port(options.host.c_str());
