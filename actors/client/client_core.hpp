@@ -4,7 +4,9 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "actors/broker/node_actor.hpp"
@@ -17,9 +19,20 @@ struct client_core {
   std::unique_ptr<caf::actor_system_config> cfg;  // null when attached to a host's system
   std::unique_ptr<caf::actor_system> owned_sys;   // null when attached to a host's system
   caf::actor_system* sys = nullptr;               // the system the client's actors run in
-  actors::node_actor node;
+  actors::node_actor node;                        // the node the client connected to
   bool embedded = false;
   std::chrono::milliseconds timeout{30000};
+
+  // Other members of the cluster, connected on first use (see routing.hpp). Shared by the
+  // client's actors, which run on different threads.
+  struct member {
+    std::string host;
+    int32_t port = 0;
+    actors::node_actor handle;
+  };
+  std::mutex members_mtx;
+  std::map<int32_t, member> members;
+  int32_t connected_id = -1;  // the id of `node`, once known
 };
 
 // Partition actors of a topic, looked up through the node (auto-creating if it allows).
@@ -28,7 +41,7 @@ struct topic_route {
   actors::topic_info info;
   std::vector<actors::partition_actor> partitions;
 };
-topic_route lookup_topic(client_core& core, const std::string& topic);
+topic_route lookup_topic(std::shared_ptr<client_core> core, const std::string& topic);
 
 status transport_error(caf::actor_system& sys, const caf::error& err);
 

@@ -5,7 +5,10 @@
 #include "actors/common/address.hpp"
 #include "actors/broker/caf_setup.hpp"
 #include "actors/client/actor_api.hpp"
+#include <future>
+
 #include "actors/client/client_core.hpp"
+#include "actors/client/routing.hpp"
 #include "actors/client/record_decode.hpp"
 #include "actors/broker/node_actor.hpp"
 
@@ -67,7 +70,7 @@ class connection_impl final : public connection {
     return r.second;
   }
   std::pair<status, int64_t> list_offset(const topic_partition& tp, int64_t timestamp) override {
-    auto route = lookup_topic(*core_, tp.topic);
+    auto route = lookup_topic(core_, tp.topic);
     if (!route.st.ok()) return {route.st, -1};
     if (tp.partition < 0 || tp.partition >= static_cast<int32_t>(route.partitions.size())) {
       return {status{code(kafka_error::unknown_topic_or_partition), "no partition " + std::to_string(tp.partition)}, -1};
@@ -88,7 +91,7 @@ class connection_impl final : public connection {
                    int32_t max_bytes) override {
     read_result out;
     out.next_offset = offset;
-    auto route = lookup_topic(*core_, tp.topic);
+    auto route = lookup_topic(core_, tp.topic);
     if (!route.st.ok()) {
       out.st = route.st;
       return out;
@@ -130,11 +133,11 @@ class connection_impl final : public connection {
   // unknown group is GROUP_ID_NOT_FOUND (and is not created by looking at it).
   template <class Fn>
   status with_coordinator(const std::string& group_id, bool create, Fn fn) {
-    auto coord = ask<group_actor>(coordinator_atom::value, group_id, create);
-    if (!coord.first.ok()) return coord.first;
-    if (!coord.second) return status{code(kafka_error::group_id_not_found), "no consumer group '" + group_id + "'"};
+    auto coord = find_coordinator_blocking(*core_, group_id, create);
+    if (!coord) return transport_error(*core_->sys, coord.error());
+    if (!*coord) return status{code(kafka_error::group_id_not_found), "no consumer group '" + group_id + "'"};
     caf::scoped_actor self{*core_->sys};
-    return fn(self, coord.second);
+    return fn(self, *coord);
   }
 
   std::pair<status, group::group_description> describe_group(const std::string& group_id) override {
@@ -227,19 +230,23 @@ status transport_error(caf::actor_system& sys, const caf::error& err) {
   return status{code(kafka_error::request_timed_out), "broker did not answer: " + sys.render(err)};
 }
 
-topic_route lookup_topic(client_core& core, const std::string& topic) {
-  topic_route out;
-  caf::scoped_actor self{*core.sys};
-  self->request(core.node, core.timeout, lookup_atom::value, topic)
-      .receive(
-          [&](topic_info& info, std::vector<partition_actor>& parts) {
-            out.st.code = info.error_code;
-            if (info.error_code != 0) out.st.message = "topic '" + topic + "': " + std::string(kafka_error_name(info.error_code));
-            out.info = std::move(info);
-            out.partitions = std::move(parts);
-          },
-          [&](caf::error& err) { out.st = transport_error(*core.sys, err); });
-  return out;
+topic_route lookup_topic(std::shared_ptr<client_core> core, const std::string& topic) {
+  // The leaders' partition actors, resolved by a short-lived actor (routing.hpp).
+  auto done = std::make_shared<std::promise<topic_route>>();
+  auto result = done->get_future();
+  core->sys->spawn([core, topic, done](caf::event_based_actor* self) -> caf::behavior {
+    resolve_topic(self, core, topic, [self, done](topic_route r) {
+      done->set_value(std::move(r));
+      self->quit();
+    });
+    return {[](int32_t) {}};  // (kept alive by the requests under way)
+  });
+  if (result.wait_for(core->timeout * 3) != std::future_status::ready) {
+    topic_route out;
+    out.st = status{code(kafka_error::request_timed_out), "no route to topic '" + topic + "' in time"};
+    return out;
+  }
+  return result.get();
 }
 
 std::future<delivery_report> producer::send_async(const std::string& topic, std::optional<std::string> key,

@@ -20,6 +20,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/client/client_core.hpp"
+#include "actors/client/routing.hpp"
 #include "actors/client/record_decode.hpp"
 #include "actors/group/consumer_protocol.hpp"
 #include "storage/record_batch.hpp"
@@ -144,10 +145,20 @@ void deliver(self_ptr self, const topic_partition& tp, const fetch_reply& reply,
   buf.ready.notify_all();
 }
 
+// The partition's leader moved (or its node is gone): resolve the topic again soon.
+void forget_route(self_ptr self, const std::string& topic) {
+  self->state.routes.erase(topic);
+  self->delayed_send(self, std::chrono::milliseconds(200), wake_atom::value);
+}
+
 void fetch(self_ptr self, const topic_partition& tp) {
   auto& st = self->state;
   auto& slot = st.slots[tp];
   if (slot.in_flight || slot.resolving || slot.position < 0) return;
+  if (!slot.handle) {
+    if (st.routes.count(tp.topic)) forget_route(self, tp.topic);
+    return;
+  }
   slot.in_flight = true;
   auto epoch = slot.epoch;
   auto from = slot.position;
@@ -174,6 +185,10 @@ void fetch(self_ptr self, const topic_partition& tp) {
               return;
             }
             if (reply.error_code != 0) {
+              if (reply.error_code == code(kafka_error::not_leader_or_follower)) {
+                spdlog::debug("consumer: {}/{} moved; looking for its new leader", tp.topic, tp.partition);
+                return forget_route(self, tp.topic);
+              }
               spdlog::warn("consumer: fetch {}/{} failed: {}", tp.topic, tp.partition, kafka_error_name(reply.error_code));
               self->delayed_send(self, std::chrono::milliseconds(200), wake_atom::value);
               return;
@@ -185,7 +200,7 @@ void fetch(self_ptr self, const topic_partition& tp) {
             auto it = self->state.slots.find(tp);
             if (it != self->state.slots.end() && it->second.epoch == epoch) it->second.in_flight = false;
             spdlog::warn("consumer: fetch {}/{} got no answer: {}", tp.topic, tp.partition, self->system().render(err));
-            self->delayed_send(self, std::chrono::milliseconds(200), wake_atom::value);
+            forget_route(self, tp.topic);
           });
 }
 
@@ -223,23 +238,17 @@ void pump(self_ptr self) {
     if (rit == st.routes.end()) {
       if (st.looking_up.insert(tp.topic).second) {
         auto topic = tp.topic;
-        self->request(st.core->node, st.core->timeout, lookup_atom::value, topic)
-            .then(
-                [=](const topic_info& info, const std::vector<partition_actor>& parts) {
-                  self->state.looking_up.erase(topic);
-                  if (info.error_code != 0) {
-                    std::lock_guard<std::mutex> guard(self->state.buffer->mtx);
-                    self->state.buffer->last_error = "topic '" + topic + "': " + std::string(kafka_error_name(info.error_code));
-                    self->delayed_send(self, std::chrono::milliseconds(500), wake_atom::value);
-                    return;
-                  }
-                  self->state.routes[topic] = parts;
-                  pump(self);
-                },
-                [=](caf::error&) {
-                  self->state.looking_up.erase(topic);
-                  self->delayed_send(self, std::chrono::milliseconds(500), wake_atom::value);
-                });
+        resolve_topic(self, st.core, topic, [=](topic_route route) {
+          self->state.looking_up.erase(topic);
+          if (!route.st.ok()) {
+            std::lock_guard<std::mutex> guard(self->state.buffer->mtx);
+            self->state.buffer->last_error = route.st.message;
+            self->delayed_send(self, std::chrono::milliseconds(500), wake_atom::value);
+            return;
+          }
+          self->state.routes[topic] = route.partitions;
+          pump(self);
+        });
       }
       // Keep the seek request for when the route arrives.
       if (c.seek_to || c.seek_timestamp) {
@@ -254,7 +263,7 @@ void pump(self_ptr self) {
     if (tp.partition < 0 || tp.partition >= static_cast<int32_t>(rit->second.size())) continue;
     auto [sit, inserted] = st.slots.try_emplace(tp);
     auto& slot = sit->second;
-    if (inserted) slot.handle = rit->second[static_cast<size_t>(tp.partition)];
+    slot.handle = rit->second[static_cast<size_t>(tp.partition)];  // the leader's, as last resolved
     if (c.seek_to || c.seek_timestamp) {
       // A seek replaces whatever lookup or fetch was under way (their answers carry the old
       // epoch and are dropped, so they must not keep the slot busy).
@@ -473,19 +482,17 @@ void join_group(self_ptr self) {
   auto epoch = ++st.membership_epoch;
   if (!st.coordinator) {
     st.phase = consumer_state::phase::finding;
-    self->request(st.core->node, st.core->timeout, coordinator_atom::value, st.options.group_id)
-        .then(
-            [=](const group_actor& g) {
-              if (epoch != self->state.membership_epoch) return;
-              self->state.coordinator = g;
-              join_group(self);
-            },
-            [=](caf::error& err) {
-              if (epoch != self->state.membership_epoch) return;
-              spdlog::warn("consumer: no coordinator for group {}: {}", self->state.options.group_id,
-                           self->system().render(err));
-              rejoin_later(self, std::chrono::milliseconds(500));
-            });
+    find_coordinator(self, st.core, st.options.group_id, true, [=](caf::expected<group_actor> g) {
+      if (epoch != self->state.membership_epoch) return;
+      if (!g || !*g) {
+        spdlog::warn("consumer: no coordinator for group {}: {}", self->state.options.group_id,
+                     g ? std::string("none") : self->system().render(g.error()));
+        rejoin_later(self, std::chrono::milliseconds(500));
+        return;
+      }
+      self->state.coordinator = *g;
+      join_group(self);
+    });
     return;
   }
   st.phase = consumer_state::phase::joining;
@@ -680,9 +687,9 @@ class consumer_impl final : public consumer {
     caf::scoped_actor self{*core_->sys};
     if (!coordinator) {
       if (options_.group_id.empty()) return std::nullopt;
-      self->request(core_->node, timeout, coordinator_atom::value, options_.group_id)
-          .receive([&](const group_actor& g) { coordinator = g; }, [](caf::error&) {});
-      if (!coordinator) return std::nullopt;
+      auto found = find_coordinator_blocking(*core_, options_.group_id, true);
+      if (!found || !*found) return std::nullopt;
+      coordinator = *found;
     }
     group::offset_fetch_request req;
     req.partitions = std::vector<group::topic_partition>{{tp.topic, tp.partition}};

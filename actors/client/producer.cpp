@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/client/client_core.hpp"
+#include "actors/client/routing.hpp"
 #include "actors/client/tracing.hpp"
 #include "actors/common/partitioner.hpp"
 #include "storage/log_config.hpp"
@@ -64,6 +65,7 @@ struct partition_slot {
 
 struct topic_slot {
   bool looking_up = false;
+  bool refreshing = false;  // re-resolving the leaders after an error
   status error;  // set when the topic cannot be used
   std::vector<partition_slot> partitions;
   std::vector<queued_record> waiting;  // until the lookup answers
@@ -142,10 +144,14 @@ void seal(self_ptr self, topic_slot& t, int32_t p) {
 }
 
 void try_send(self_ptr self, const std::string& topic, int32_t p);
+void refresh_routes(self_ptr self, const std::string& topic);
 
 void schedule_retry(self_ptr self, const std::string& topic, int32_t p, int attempts) {
   auto& st = self->state;
-  auto base = st.options.retry_backoff.count() << std::min(attempts, 6);
+  // Exponential backoff capped at a second (Kafka's retry.backoff.max.ms), so a producer
+  // follows a leader that moved within the failover time, not minutes later.
+  auto base = std::min<int64_t>(st.options.retry_backoff.count() << std::min(attempts, 6),
+                                std::max<int64_t>(st.options.retry_backoff.count(), 1000));
   std::uniform_int_distribution<int64_t> jitter(0, std::max<int64_t>(base / 2, 1));
   auto delay = std::chrono::milliseconds(base + jitter(st.rng));
   self->delayed_send(self, delay, caf::make_message(caf::atom("retry"), topic, p));
@@ -197,6 +203,21 @@ void try_send(self_ptr self, const std::string& topic, int32_t p) {
   auto& slot = st.topics[topic].partitions[static_cast<size_t>(p)];
   if (slot.in_flight || slot.ready.empty()) return;
   slot.in_flight = true;
+  if (!slot.handle) {
+    // No reachable leader right now (it moved, or its node is gone): look again, then retry.
+    if (++slot.attempts > st.options.max_retries) {
+      produce_reply r;
+      r.error_code = code(kafka_error::not_leader_or_follower);
+      r.error_message = "no reachable leader for " + topic + "/" + std::to_string(p) + " after " +
+                        std::to_string(slot.attempts - 1) + " attempts";
+      slot.in_flight_batches = std::max<std::size_t>(slot.in_flight_batches, 1);
+      on_reply(self, topic, p, r);
+      return;
+    }
+    refresh_routes(self, topic);
+    schedule_retry(self, topic, p, slot.attempts);
+    return;
+  }
   if (slot.attempts == 0) {
     std::size_t bytes = 0;
     slot.in_flight_batches = 0;
@@ -223,6 +244,10 @@ void try_send(self_ptr self, const std::string& topic, int32_t p) {
             auto& s = self->state.topics[topic].partitions[static_cast<size_t>(p)];
             if (reply.error_code != 0 && retriable(reply.error_code) && s.attempts <= self->state.options.max_retries) {
               spdlog::warn("producer: {}/{} answered {}; retrying", topic, p, kafka_error_name(reply.error_code));
+              if (reply.error_code == code(kafka_error::not_leader_or_follower) ||
+                  reply.error_code == code(kafka_error::leader_not_available)) {
+                refresh_routes(self, topic);
+              }
               // The slot stays busy until the retry fires, so later batches keep their order.
               schedule_retry(self, topic, p, s.attempts);
               return;
@@ -233,6 +258,7 @@ void try_send(self_ptr self, const std::string& topic, int32_t p) {
             auto& s = self->state.topics[topic].partitions[static_cast<size_t>(p)];
             if (s.attempts <= self->state.options.max_retries) {
               spdlog::warn("producer: {}/{} did not answer ({}); retrying", topic, p, self->system().render(err));
+              refresh_routes(self, topic);
               schedule_retry(self, topic, p, s.attempts);
               return;
             }
@@ -287,7 +313,7 @@ void add_record(self_ptr self, topic_slot& t, queued_record& r) {
 
 void ensure_topic(self_ptr self, const std::string& topic);
 
-void route(self_ptr self, std::vector<queued_record>& records) {
+void route_records(self_ptr self, std::vector<queued_record>& records) {
   auto& st = self->state;
   if (st.options.idempotent && st.producer_id < 0) {
     for (auto& r : records) st.before_id.push_back(std::move(r));
@@ -308,7 +334,7 @@ void route(self_ptr self, std::vector<queued_record>& records) {
                 }
                 auto pending = std::move(s.before_id);
                 s.before_id.clear();
-                route(self, pending);
+                route_records(self, pending);
               },
               [=](caf::error& err) {
                 auto& s = self->state;
@@ -316,7 +342,7 @@ void route(self_ptr self, std::vector<queued_record>& records) {
                 s.options.idempotent = false;
                 auto pending = std::move(s.before_id);
                 s.before_id.clear();
-                route(self, pending);
+                route_records(self, pending);
               });
     }
     return;
@@ -359,31 +385,35 @@ void ensure_topic(self_ptr self, const std::string& topic) {
   auto& t = self->state.topics[topic];
   if (t.looking_up) return;
   t.looking_up = true;
-  self->request(self->state.core->node, self->state.core->timeout, lookup_atom::value, topic)
-      .then(
-          [=](const topic_info& info, const std::vector<partition_actor>& parts) {
-            auto& ts = self->state.topics[topic];
-            ts.looking_up = false;
-            auto waiting = std::move(ts.waiting);
-            ts.waiting.clear();
-            if (info.error_code != 0 || parts.empty()) {
-              ts.error = status{info.error_code != 0 ? info.error_code : code(kafka_error::unknown_topic_or_partition),
-                                "topic '" + topic + "': " + std::string(kafka_error_name(info.error_code))};
-              fail_records(self, topic, waiting, ts.error);
-              ts.error = status{};  // allow a later retry (the topic may be created meanwhile)
-              return;
-            }
-            ts.partitions.resize(parts.size());
-            for (size_t i = 0; i < parts.size(); ++i) ts.partitions[i].handle = parts[i];
-            route(self, waiting);
-          },
-          [=](caf::error& err) {
-            auto& ts = self->state.topics[topic];
-            ts.looking_up = false;
-            auto waiting = std::move(ts.waiting);
-            ts.waiting.clear();
-            fail_records(self, topic, waiting, transport_error(self->system(), err));
-          });
+  resolve_topic(self, self->state.core, topic, [=](topic_route route) {
+    auto& ts = self->state.topics[topic];
+    ts.looking_up = false;
+    auto waiting = std::move(ts.waiting);
+    ts.waiting.clear();
+    if (!route.st.ok() || route.partitions.empty()) {
+      ts.error = route.st.ok() ? status{code(kafka_error::unknown_topic_or_partition), "topic '" + topic + "' has no partitions"}
+                               : route.st;
+      fail_records(self, topic, waiting, ts.error);
+      ts.error = status{};  // allow a later retry (the topic may be created meanwhile)
+      return;
+    }
+    ts.partitions.resize(route.partitions.size());
+    for (size_t i = 0; i < route.partitions.size(); ++i) ts.partitions[i].handle = route.partitions[i];
+    route_records(self, waiting);
+  });
+}
+
+void refresh_routes(self_ptr self, const std::string& topic) {
+  auto& t = self->state.topics[topic];
+  if (t.refreshing || t.looking_up) return;
+  t.refreshing = true;
+  resolve_topic(self, self->state.core, topic, [=](topic_route route) {
+    auto& ts = self->state.topics[topic];
+    ts.refreshing = false;
+    if (!route.st.ok()) return;  // keep the old handles; the next retry looks again
+    if (route.partitions.size() > ts.partitions.size()) ts.partitions.resize(route.partitions.size());
+    for (size_t i = 0; i < route.partitions.size(); ++i) ts.partitions[i].handle = route.partitions[i];
+  });
 }
 
 caf::behavior producer_behavior(self_ptr self, std::shared_ptr<client_core> core, std::shared_ptr<shared_queue> queue,
@@ -400,7 +430,7 @@ caf::behavior producer_behavior(self_ptr self, std::shared_ptr<client_core> core
         batch.swap(q.records);
         q.wake_sent = false;
       }
-      route(self, batch);
+      route_records(self, batch);
     },
     [=](caf::atom_constant<caf::atom("linger")>) {
       auto& st = self->state;
