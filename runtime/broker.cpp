@@ -145,6 +145,16 @@ int run_broker(runtime::broker_options opts) {
     opts.node.kafka_port = kport;
   }
   opts.node.http_addr = http_addr == "none" ? "" : http_addr;
+  if (!opts.advertised_node_addr.empty()) {
+    std::string adv_host;
+    uint16_t adv_port = 0;
+    if (!actors::split_host_port(opts.advertised_node_addr, adv_host, adv_port)) {
+      spdlog::error("--advertised-node-addr must be host:port, got '{}'", opts.advertised_node_addr);
+      return 2;
+    }
+    opts.node.host = adv_host;
+    opts.node.port = adv_port;
+  }
   if (auto error = actors::start_node(sys, *node, opts.node); !error.empty()) {
     spdlog::error("cannot start: {}", error);
     if (http) http.reset();

@@ -11,6 +11,8 @@ void add_broker_options(CLI::App& cmd, broker_options& o) {
   cmd.add_option("--node-addr", o.node_addr, "CAF node address host:port (port 0 = any free port)")->capture_default_str();
   cmd.add_option("--kafka-addr", o.kafka_addr, "Kafka protocol listener host:port (port 0 = any free; none = off)")->capture_default_str();
   cmd.add_option("--advertised-kafka-addr", o.advertised_kafka_addr, "host:port Metadata tells Kafka clients to use (default: --kafka-addr)");
+  cmd.add_option("--advertised-node-addr", o.advertised_node_addr,
+                 "host:port other nodes and native clients use to reach this node's CAF port (default: --node-addr)");
   cmd.add_option("--http-addr", o.http_addr, "HTTP admin API, /metrics and web console host:port (port 0 = any free; none = off)")->capture_default_str();
   cmd.add_option("--max-request-bytes", o.max_request_bytes, "Largest Kafka request accepted")->capture_default_str();
   cmd.add_option("--node-id", o.node.node_id, "Id of this node (unique in a cluster)")->capture_default_str();

@@ -19,6 +19,7 @@ struct broker_options {
   std::string node_addr = "127.0.0.1:4242";  // CAF node address (host:port; port 0 = any free)
   std::string kafka_addr = "127.0.0.1:9092"; // Kafka protocol listener ("none" = off)
   std::string advertised_kafka_addr;         // what Metadata tells clients (default: kafka_addr)
+  std::string advertised_node_addr;          // what other nodes and native clients use (default: node_addr)
   std::string http_addr = "127.0.0.1:8080";  // HTTP API, metrics, console ("none" = off)
   int64_t max_request_bytes = 100LL << 20;   // larger Kafka requests close the connection
   std::string log_level = "info";

@@ -305,11 +305,21 @@ void add_produce_consume(CLI::App& app) {
     }
     uint64_t n = 0;
     auto idle_since = std::chrono::steady_clock::now();
+    const auto started = idle_since;
     std::signal(SIGINT, on_interrupt);
     std::signal(SIGTERM, on_interrupt);
     while (!interrupted) {
       auto records = cons->poll(200ms);
-      if (!records.empty()) idle_since = std::chrono::steady_clock::now();
+      const auto now = std::chrono::steady_clock::now();
+      // In a group, "idle" counts from the moment partitions are assigned (joining takes a
+      // rebalance, and a coordinator that just moved a moment more).
+      const bool waiting_for_group = !c->group.empty() && cons->assignment().empty();
+      if (!records.empty() || waiting_for_group) idle_since = now;
+      if (waiting_for_group && !c->follow && now - started > 60s) {
+        std::cerr << "error: no partitions assigned by group " << c->group << " within 60 s\n";
+        cons->close();
+        return set_exit_code(1);
+      }
       std::size_t printed = 0;
       for (const auto& r : records) {
         if (c->format.empty()) {

@@ -189,12 +189,15 @@ void with_topic(self_ptr self, const std::string& topic, bool create,
     return;
   }
   if (!create) {
-    // Ask without creating: describe answers UNKNOWN_TOPIC_OR_PARTITION for unknown topics.
-    self->request(self->state.node, self->state.options.request_timeout, actors::describe_atom::value, topic)
+    // Ask without creating: the placement answers UNKNOWN_TOPIC_OR_PARTITION for unknown topics.
+    self->request(self->state.node, self->state.options.request_timeout, actors::metadata_atom::value,
+                  std::vector<std::string>{topic}, false, false)
         .then(
-            [=](const actors::topic_info& info) {
-              if (info.error_code != 0) {
-                fn(info.error_code, {});
+            [=](const actors::cluster_metadata& md) {
+              if (md.topics.empty() || md.topics.front().error_code != 0) {
+                fn(md.topics.empty() ? actors::code(actors::kafka_error::unknown_topic_or_partition)
+                                     : md.topics.front().error_code,
+                   {});
                 return;
               }
               with_topic(self, topic, true, fn);

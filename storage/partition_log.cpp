@@ -591,7 +591,12 @@ result<void> partition_log::advance_log_start(int64_t offset) {
 
 result<void> partition_log::truncate_to(int64_t offset) {
   if (closed_) return error{errc::closed, "log " + dir_ + " is closed", 0};
-  if (offset >= log_end_offset()) return success();
+  if (offset >= log_end_offset()) {
+    // No record to remove, but epochs that began at or after the offset without writing
+    // anything (a leader records its epoch at its log end) are not history any more.
+    if (epochs_.truncate_from_end(offset)) return epochs_.save(dir_);
+    return success();
+  }
   if (offset <= log_start_) return truncate_fully(offset);
   ++generation_;
   ++truncations_;

@@ -272,8 +272,9 @@ struct partition_role {
   std::vector<int32_t> isr;
   int64_t version = 0;       // the partition record's version in the store (for ISR changes)
   int32_t min_insync = 1;
+  int64_t session = 0;       // the node's cluster session the role was given in (see cluster_agent.hpp)
   bool operator==(const partition_role&) const = default;
-  MSGPACK_DEFINE_MAP(self, leader, leader_epoch, replicas, isr, version, min_insync)
+  MSGPACK_DEFINE_MAP(self, leader, leader_epoch, replicas, isr, version, min_insync, session)
 };
 
 // A leader's ISR change for the node to write to the store (local only), and the outcome.

@@ -21,14 +21,19 @@ partition_settings settings_for(self_ptr self) {
   s.replica_lag_max_ms = st.options.replica_lag_max_ms;
   if (st.options.clustered()) {
     auto deadline = st.agent->lease_deadline();
-    s.may_lead = [deadline] { return cluster::steady_now_ms() < deadline->load(); };
+    auto generation = st.agent->session_generation();
+    s.may_lead = [deadline, generation](int64_t session) {
+      return session == generation->load() && cluster::steady_now_ms() < deadline->load();
+    };
   }
   return s;
 }
 
-// The role this node gives its replica now: while the session is lost it leads nothing.
+// The role this node gives its replica now: while the session is lost it leads nothing, and a
+// leadership carries the session it was given in.
 partition_role effective_role(self_ptr self, partition_role role) {
   if (!self->state.session_live && role.leader == role.self) role.leader = -1;
+  role.session = self->state.agent ? self->state.agent->session_generation()->load() : 0;
   return role;
 }
 

@@ -207,7 +207,8 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
       produce_requests.inc();
       const auto bytes = req.batches.size();
       const auto now = now_ms(self);
-      if (s.settings.may_lead && s.core->role() == replica_role::leader && !s.settings.may_lead()) {
+      if (s.settings.may_lead && s.core->role() == replica_role::leader &&
+          !s.settings.may_lead(s.core->role_info().session)) {
         // The node's cluster session may have expired: another node may lead by now.
         produce_reply refused;
         refused.error_code = code(kafka_error::not_leader_or_follower);

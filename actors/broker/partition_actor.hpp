@@ -49,8 +49,9 @@ using partition_actor = caf::typed_actor<
 
 struct partition_settings {
   int64_t tick_ms = 1000;               // housekeeping (retention, roll by age, timed flush)
-  // Whether this node may act as a leader now (its cluster lease holds); null = always.
-  std::function<bool()> may_lead;
+  // Whether this node may act as a leader now for a role given in `session` (its cluster lease
+  // holds and that session is current); null = always.
+  std::function<bool(int64_t session)> may_lead;
   int64_t replica_lag_max_ms = 10'000;  // a follower not caught up for this long leaves the ISR
   int32_t replica_fetch_max_bytes = 1 << 20;
   int32_t replica_fetch_wait_ms = 500;

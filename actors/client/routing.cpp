@@ -26,11 +26,27 @@ void remember(client_core& core, const cluster_info& info) {
 
 void member_node(caf::event_based_actor* self, std::shared_ptr<client_core> core, int32_t id,
                  std::function<void(node_actor)> fn) {
+  bool known = false;
+  {
+    std::lock_guard lock(core->members_mtx);
+    known = core->connected_id >= 0;
+  }
+  if (!known) {
+    // Which member is the node we connected to? Learn the cluster first.
+    self->request(core->node, core->timeout, cluster_atom::value)
+        .then(
+            [=](const cluster_info& info) {
+              remember(*core, info);
+              member_node(self, core, id, fn);
+            },
+            [=](caf::error&) { fn(node_actor{}); });
+    return;
+  }
   std::string host;
   int32_t port = 0;
   {
     std::lock_guard lock(core->members_mtx);
-    if (id == core->connected_id || core->connected_id < 0) return fn(core->node);
+    if (id == core->connected_id) return fn(core->node);
     auto it = core->members.find(id);
     if (it == core->members.end()) return fn(node_actor{});
     if (it->second.handle) return fn(it->second.handle);
@@ -149,10 +165,14 @@ caf::expected<group_actor> find_coordinator_blocking(client_core& core, const st
   if (loc.error_code != 0) {
     return caf::make_error(caf::sec::runtime_error, std::string(kafka_error_name(loc.error_code)) + ": " + loc.error_message);
   }
+  if (core.connected_id < 0) {
+    self->request(core.node, core.timeout, cluster_atom::value)
+        .receive([&](const cluster_info& info) { remember(core, info); }, [](caf::error&) {});
+  }
   node_actor node;
   {
     std::lock_guard lock(core.members_mtx);
-    if (loc.node_id == core.connected_id || core.connected_id < 0) {
+    if (loc.node_id == core.connected_id) {
       node = core.node;
     } else {
       auto& m = core.members[loc.node_id];

@@ -35,9 +35,11 @@ class throttled_log {
 
 // Checks the cluster id of the store against the data dir's and joins. Shared by both agents.
 bool join_cluster(metadata_store& store, const agent_settings& s, const agent_callbacks& cb, std::string* error) {
-  auto proposed = s.cluster_id.empty() ? std::string() : s.cluster_id;
-  if (proposed.empty()) {
-    // A new member: the id is the store's, or a fresh one if this is the first node.
+  // The id is the store's, or a fresh one if this is the first node of a new cluster. A data dir
+  // that already belongs to a cluster only joins that cluster (a store that has none, or
+  // another one, is refused).
+  std::string proposed;
+  {
     std::random_device rd;
     char buf[40];
     std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%08x%04x", rd(), rd() & 0xffff, (rd() & 0x0fff) | 0x4000,
@@ -111,6 +113,7 @@ class threaded_agent final : public cluster_agent {
 
   bool is_local() const override { return false; }
   std::shared_ptr<const std::atomic<int64_t>> lease_deadline() const override { return lease_deadline_; }
+  std::shared_ptr<const std::atomic<int64_t>> session_generation() const override { return generation_; }
   image_ptr image() const override {
     std::lock_guard lock(mu_);
     return image_;
@@ -121,13 +124,14 @@ class threaded_agent final : public cluster_agent {
  private:
   void publish() {
     auto copy = std::make_shared<const metadata_image>(working_);
+    // The node hears of the image before the worker can see it (keep_alive relies on that).
+    if (cb_.on_image) cb_.on_image(copy);
     {
       std::lock_guard lock(mu_);
       image_ = copy;
       image_dirty_ = true;
     }
     cv_.notify_all();
-    if (cb_.on_image) cb_.on_image(copy);
   }
 
   void follow_loop() {
@@ -157,13 +161,24 @@ class threaded_agent final : public cluster_agent {
     }
     spdlog::warn("cluster: the session of node {} expired; leaving every leadership and joining again", s_.self.id);
     lease_deadline_->store(0);
+    generation_->fetch_add(1);
     if (cb_.on_session) cb_.on_session(false);
+    const auto granted = steady_now_ms();
     auto j = store_->join(s_.self, s_.lease_ttl_seconds);
     if (!j) {
       spdlog::error("cluster: node {} cannot join again yet: {}", s_.self.id, j.err().to_string());
       return;
     }
-    lease_deadline_->store(steady_now_ms() + s_.lease_ttl_seconds * 1000);
+    // Lead again only on metadata that saw everything since the old session ended (leaders
+    // elected meanwhile): wait until the image reaches the join's revision.
+    const auto joined = store_->joined_at();
+    for (int i = 0; i < 200 && !stopping_; ++i) {
+      auto img = image();
+      if (img && img->revision >= joined) break;
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, std::chrono::milliseconds(50));
+    }
+    lease_deadline_->store(granted + s_.lease_ttl_seconds * 1000);
     spdlog::info("cluster: node {} joined again", s_.self.id);
     if (cb_.on_session) cb_.on_session(true);
   }
@@ -271,6 +286,7 @@ class threaded_agent final : public cluster_agent {
   bool elect_preferred_ = false;
   std::atomic<bool> stopping_{false};
   std::shared_ptr<std::atomic<int64_t>> lease_deadline_ = std::make_shared<std::atomic<int64_t>>(0);
+  std::shared_ptr<std::atomic<int64_t>> generation_ = std::make_shared<std::atomic<int64_t>>(1);
   std::atomic<uint64_t> controller_changes_{0};
   std::atomic<uint64_t> elections_{0};
   int64_t epoch_ = 0;  // worker thread
@@ -307,6 +323,7 @@ class inline_agent final : public cluster_agent {
   void stop() override {}
   bool is_local() const override { return true; }
   std::shared_ptr<const std::atomic<int64_t>> lease_deadline() const override { return deadline_; }
+  std::shared_ptr<const std::atomic<int64_t>> session_generation() const override { return generation_; }
   image_ptr image() const override { return snapshot_; }
   uint64_t controller_changes() const override { return 1; }
   uint64_t leader_elections() const override { return 0; }
@@ -319,6 +336,7 @@ class inline_agent final : public cluster_agent {
   image_ptr snapshot_;
   std::shared_ptr<std::atomic<int64_t>> deadline_ =
       std::make_shared<std::atomic<int64_t>>(std::numeric_limits<int64_t>::max());
+  std::shared_ptr<std::atomic<int64_t>> generation_ = std::make_shared<std::atomic<int64_t>>(1);
 };
 
 }  // namespace

@@ -61,6 +61,9 @@ class cluster_agent {
   // Steady-clock milliseconds until which this node's lease surely holds (shared, so actors
   // can read it without the agent).
   virtual std::shared_ptr<const std::atomic<int64_t>> lease_deadline() const = 0;
+  // Bumped whenever the session is lost: a leadership given in an older session is void even
+  // once the lease holds again, until the node gives it anew from metadata that caught up.
+  virtual std::shared_ptr<const std::atomic<int64_t>> session_generation() const = 0;
   virtual image_ptr image() const = 0;
   // Counters for metrics.
   virtual uint64_t controller_changes() const = 0;

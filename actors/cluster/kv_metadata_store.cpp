@@ -44,6 +44,7 @@ store_result<void> kv_metadata_store::join(const node_record& self, int64_t ttl_
       self_ = self;
       lease_ = *lease;
       ttl_seconds_ = ttl_seconds;
+      joined_at_ = r->revision;
       return {};
     }
     if (r->gets.empty() || r->gets[0].empty()) continue;  // expired meanwhile: try again

@@ -37,6 +37,9 @@ class metadata_store {
   virtual store_result<void> join(const node_record& self, int64_t ttl_seconds) = 0;
   // Renews the session; not_found means it expired (the node must stop acting as a member).
   virtual store_result<void> keep_alive() = 0;
+  // The store revision of the last join: an image at or past it has seen everything that
+  // happened while the previous session was gone.
+  virtual int64_t joined_at() const { return 0; }
   virtual void leave() = 0;
 
   // A full read into `image`, then the changes since, waiting up to max_wait for some.
@@ -81,6 +84,7 @@ class kv_metadata_store final : public metadata_store {
   store_result<std::string> cluster_id(const std::string& proposed) override;
   store_result<void> join(const node_record& self, int64_t ttl_seconds) override;
   store_result<void> keep_alive() override;
+  int64_t joined_at() const override { return joined_at_; }
   void leave() override;
   store_result<void> load(metadata_image& image) override;
   store_result<bool> follow(metadata_image& image, std::chrono::milliseconds max_wait) override;
@@ -109,6 +113,7 @@ class kv_metadata_store final : public metadata_store {
   node_record self_;
   int64_t lease_ = 0;
   int64_t ttl_seconds_ = 0;
+  int64_t joined_at_ = 0;
   int64_t watched_revision_ = 0;  // the image reflects everything up to here
 };
 

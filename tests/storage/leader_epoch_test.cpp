@@ -169,3 +169,22 @@ TEST(LogEpochs, FollowerAppendsKeepTheLeadersBytes) {
 
 }  // namespace
 }  // namespace fluxo::storage
+
+namespace fluxo::storage {
+namespace {
+
+TEST(LogEpochs, TruncatingAtTheLogEndDropsEpochsThatWroteNothing) {
+  temp_dir dir;
+  auto log = test::open_log(dir.path(), log_config{});
+  ASSERT_TRUE(log);
+  ASSERT_TRUE(log->begin_epoch(1));
+  ASSERT_TRUE(test::append_batch(*log, test::single_record_batch(1000, "k", "v")));
+  ASSERT_TRUE(log->begin_epoch(3));  // led at epoch 3, wrote nothing
+  EXPECT_EQ(log->epochs().entries(), (std::vector<epoch_entry>{{1, 0}, {3, 1}}));
+  ASSERT_TRUE(log->truncate_to(1));
+  EXPECT_EQ(log->epochs().entries(), (std::vector<epoch_entry>{{1, 0}}));
+  EXPECT_EQ(log->log_end_offset(), 1);
+}
+
+}  // namespace
+}  // namespace fluxo::storage
