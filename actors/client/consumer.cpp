@@ -64,6 +64,7 @@ struct fetch_slot {
   uint64_t epoch = 0;
   bool in_flight = false;
   bool resolving = false;
+  std::optional<int64_t> unresolved;  // the position wanted (-1 latest, -2 earliest, timestamp) until found
 };
 
 struct consumer_state {
@@ -96,38 +97,44 @@ std::size_t record_size(const consumed_record& r) {
 
 void pump(self_ptr self);
 
+void forget_route(self_ptr self, const std::string& topic);
+
+// Looks up where to start fetching. A lookup that fails (the leader moved, or a new leader's
+// high watermark has not caught up yet: OFFSET_NOT_AVAILABLE) is tried again by fetch() once
+// the route is known again; a timestamp with no record at or after it starts at the end.
 void resolve_position(self_ptr self, const topic_partition& tp, int64_t spec) {
   auto& slot = self->state.slots[tp];
   slot.resolving = true;
+  slot.unresolved = spec;
   auto epoch = slot.epoch;
+  auto retry_later = [=](const std::string& why, bool moved) {
+    auto it = self->state.slots.find(tp);
+    if (it == self->state.slots.end() || it->second.epoch != epoch) return;
+    it->second.resolving = false;
+    spdlog::debug("consumer: offset lookup for {}/{} failed ({}); trying again", tp.topic, tp.partition, why);
+    if (moved) return forget_route(self, tp.topic);
+    self->delayed_send(self, std::chrono::milliseconds(200), wake_atom::value);
+  };
   self->request(slot.handle, self->state.core->timeout, offsets_atom::value, list_offsets_request{spec})
       .then(
           [=](const list_offsets_reply& r) {
             auto it = self->state.slots.find(tp);
             if (it == self->state.slots.end() || it->second.epoch != epoch) return;  // stale
-            it->second.resolving = false;
-            if (r.error_code != 0 || r.offset < 0) {
-              // No record at or after that timestamp: start at the end, like Kafka.
-              self->request(it->second.handle, self->state.core->timeout, offsets_atom::value, list_offsets_request{-1})
-                  .then(
-                      [=](const list_offsets_reply& end) {
-                        auto j = self->state.slots.find(tp);
-                        if (j == self->state.slots.end() || j->second.epoch != epoch) return;
-                        j->second.position = end.offset;
-                        pump(self);
-                      },
-                      [=](caf::error&) { pump(self); });
-              return;
+            if (r.error_code != 0) {
+              return retry_later(std::string(kafka_error_name(r.error_code)),
+                                 r.error_code == code(kafka_error::not_leader_or_follower));
             }
+            if (r.offset < 0) {
+              // No record at or after that timestamp: start at the end, like Kafka.
+              it->second.resolving = false;
+              return resolve_position(self, tp, -1);
+            }
+            it->second.resolving = false;
+            it->second.unresolved.reset();
             it->second.position = r.offset;
             pump(self);
           },
-          [=](caf::error& err) {
-            auto it = self->state.slots.find(tp);
-            if (it != self->state.slots.end() && it->second.epoch == epoch) it->second.resolving = false;
-            spdlog::warn("consumer: offset lookup for {}/{} failed: {}", tp.topic, tp.partition, self->system().render(err));
-            self->delayed_send(self, std::chrono::milliseconds(200), wake_atom::value);
-          });
+          [=](caf::error& err) { retry_later(self->system().render(err), true); });
 }
 
 void deliver(self_ptr self, const topic_partition& tp, const fetch_reply& reply, int64_t from) {
@@ -154,9 +161,13 @@ void forget_route(self_ptr self, const std::string& topic) {
 void fetch(self_ptr self, const topic_partition& tp) {
   auto& st = self->state;
   auto& slot = st.slots[tp];
-  if (slot.in_flight || slot.resolving || slot.position < 0) return;
+  if (slot.in_flight || slot.resolving) return;
   if (!slot.handle) {
     if (st.routes.count(tp.topic)) forget_route(self, tp.topic);
+    return;
+  }
+  if (slot.position < 0) {
+    if (slot.unresolved) resolve_position(self, tp, *slot.unresolved);
     return;
   }
   slot.in_flight = true;
@@ -271,6 +282,7 @@ void pump(self_ptr self) {
       slot.in_flight = false;
       slot.resolving = false;
       slot.position = -1;
+      slot.unresolved.reset();
       if (c.seek_timestamp) {
         resolve_position(self, tp, *c.seek_timestamp);
       } else if (*c.seek_to >= 0) {

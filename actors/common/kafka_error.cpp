@@ -51,6 +51,7 @@ std::string_view kafka_error_name(int16_t c) {
     case kafka_error::group_id_not_found: return "GROUP_ID_NOT_FOUND";
     case kafka_error::fenced_leader_epoch: return "FENCED_LEADER_EPOCH";
     case kafka_error::unknown_leader_epoch: return "UNKNOWN_LEADER_EPOCH";
+    case kafka_error::offset_not_available: return "OFFSET_NOT_AVAILABLE";
     case kafka_error::member_id_required: return "MEMBER_ID_REQUIRED";
   }
   return "UNKNOWN_ERROR_CODE";

@@ -53,6 +53,7 @@ enum class kafka_error : int16_t {
   group_id_not_found = 69,
   fenced_leader_epoch = 74,
   unknown_leader_epoch = 75,
+  offset_not_available = 78,
   member_id_required = 79,
 };
 

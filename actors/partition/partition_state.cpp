@@ -602,8 +602,17 @@ list_offsets_reply partition_state::list_offsets(int64_t timestamp) {
     out.error_code = code(not_leading_error());
     return out;
   }
+  // KIP-207: a new leader's high watermark can trail its predecessor's until the followers
+  // fetch again. Until it reaches the start of this leader's epoch, "latest" (and a timestamp
+  // past it) answer the retriable OFFSET_NOT_AVAILABLE instead of an offset below one a client
+  // may already have seen.
+  const bool hw_lagging = high_watermark() < replication_.epoch_start_offset();
   if (timestamp == -1) {
-    out.offset = high_watermark();
+    if (hw_lagging) {
+      out.error_code = code(kafka_error::offset_not_available);
+    } else {
+      out.offset = high_watermark();
+    }
   } else if (timestamp == -2) {
     out.offset = log_->log_start_offset();
   } else {
@@ -613,6 +622,8 @@ list_offsets_reply partition_state::list_offsets(int64_t timestamp) {
     } else if (*found && **found < high_watermark()) {
       out.offset = **found;
       out.timestamp = timestamp;
+    } else if (hw_lagging) {
+      out.error_code = code(kafka_error::offset_not_available);
     }
   }
   return out;

@@ -59,6 +59,8 @@ class leader_replication {
 
   int64_t high_watermark() const { return hw_; }
   int64_t durable_watermark() const { return durable_; }
+  // The leader's LEO when this leadership began (the start of its epoch).
+  int64_t epoch_start_offset() const { return epoch_start_; }
   const std::vector<replica_id>& isr() const { return isr_; }
   const std::vector<replica_id>& replicas() const { return replicas_; }
   int64_t version() const { return version_; }

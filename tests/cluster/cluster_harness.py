@@ -341,7 +341,9 @@ class Cluster:
         self.nodes[node_id].start()
 
     def cut(self, node_id):
-        """Partitions a node from the others and from etcd (its proxies drop everything)."""
+        """Cuts a node off from etcd and from every connection made to it (its proxies drop
+        everything). Connections it opens to the others' proxies still work, so CAF links that
+        it had opened survive: an asymmetric partition, the harder case for a broker."""
         n = self.nodes[node_id]
         n.proxy.cut()
         n.etcd_proxy.cut()

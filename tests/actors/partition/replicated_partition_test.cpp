@@ -229,3 +229,34 @@ TEST_F(cluster_fixture, LosingLeadershipFailsWaitingAcks) {
 }
 
 }  // namespace
+
+TEST_F(cluster_fixture, ANewLeadersLatestOffsetWaitsUntilItsHighWatermarkCatchesUp) {
+  // KIP-207: the old leader committed 4 records; follower 2 holds them but learned a high
+  // watermark of only 2. As leader it must not answer "latest = 2" (a client saw 4 already).
+  auto b = batch(2);
+  at(1).append(b, 1, now);
+  fetch(2, 1);
+  fetch(3, 1);
+  fetch(2, 1);  // 2 learns HW 2
+  auto more = batch(2);
+  at(1).append(more, 1, now);
+  fetch(2, 1);
+  fetch(3, 1);
+  fetch(2, 1);  // 2 reports 4 while 3 is still at 2: 2 is told HW 2
+  fetch(3, 1);  // now the leader's HW is 4
+  ASSERT_EQ(at(1).high_watermark(), 4);
+  ASSERT_EQ(at(1).list_offsets(-1).offset, 4);
+  ASSERT_EQ(at(2).high_watermark(), 2) << "follower 2 has not fetched since the HW moved";
+  lead(2, 2, {2, 3}, 2);
+  EXPECT_EQ(at(2).high_watermark(), 2);
+  auto lagging = at(2).list_offsets(-1);
+  EXPECT_EQ(lagging.error_code, code(kafka_error::offset_not_available));
+  EXPECT_EQ(at(2).list_offsets(-2).error_code, 0) << "earliest is always known";
+  EXPECT_EQ(at(2).list_offsets(999999).error_code, code(kafka_error::offset_not_available))
+      << "a timestamp past the high watermark waits too";
+  fetch(3, 2);
+  EXPECT_EQ(at(2).high_watermark(), 4);
+  auto caught_up = at(2).list_offsets(-1);
+  EXPECT_EQ(caught_up.error_code, 0);
+  EXPECT_EQ(caught_up.offset, 4);
+}
