@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_GEN  := -G Ninja
 
-.PHONY: all deps build test test-asan demo bench-storage bench-broker clean
+.PHONY: all deps build test test-asan demo bench-storage bench-broker bench-cluster clean
 
 all: build
 
@@ -17,7 +17,8 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Every test (ctest labels: storage, actors, kafka, cli, console, samples, integration).
+# Every test (ctest labels: storage, actors, kafka, cli, console, samples, integration, cluster;
+# slow marks the multi-process fault scenarios).
 # Run one area with e.g. `make test LABEL=storage`.
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) $(if $(LABEL),-L $(LABEL),)
@@ -39,6 +40,11 @@ bench-storage: build
 
 bench-broker: build
 	@scripts/bench-broker.sh $(BUILD)
+
+# The cluster's figures beside a single node's (docs/cluster.md): replicated produce rates,
+# failover times, a drain, and no loss over injected faults.
+bench-cluster: build
+	/usr/bin/python3 bench/cluster_bench.py $(BUILD)/bin/fluxo
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -1,5 +1,7 @@
 #include "runtime/admin_json.hpp"
 
+#include <map>
+
 #include "actors/cluster/topic_registry.hpp"
 
 namespace fluxo::runtime {
@@ -26,9 +28,16 @@ admin_json topic_detail_json(const actors::topic_info& t) {
     parts.push_back({{"partition", p.partition},
                      {"leader_node", p.leader_node},
                      {"leader_epoch", p.leader_epoch},
+                     {"replicas", p.replicas},
+                     {"isr", p.isr},
+                     {"target_replicas", p.target_replicas},
+                     {"under_replicated", p.isr.size() < p.replicas.size()},
+                     {"offline", p.leader_node < 0},
                      {"log_start_offset", p.log_start_offset},
                      {"high_watermark", p.high_watermark},
+                     {"log_end_offset", p.log_end_offset},
                      {"messages", p.high_watermark - p.log_start_offset},
+                     {"max_follower_lag", p.max_follower_lag},
                      {"size_bytes", p.size_bytes},
                      {"segments", segments}});
   }
@@ -72,6 +81,49 @@ admin_json offset_changes_json(bool dry_run, const std::vector<client::offset_ch
   admin_json parts = admin_json::array();
   for (const auto& c : changes) parts.push_back({{"topic", c.tp.topic}, {"partition", c.tp.partition}, {"from", c.from}, {"to", c.to}});
   return {{"dry_run", dry_run}, {"partitions", parts}};
+}
+
+admin_json cluster_json(const actors::cluster_info& c, const std::vector<actors::topic_info>& topics) {
+  admin_json nodes = admin_json::array();
+  std::map<int32_t, int> leaders;
+  admin_json under = admin_json::array();
+  admin_json offline = admin_json::array();
+  admin_json moving = admin_json::array();
+  int partitions = 0;
+  for (const auto& t : topics) {
+    for (const auto& p : t.partitions) {
+      ++partitions;
+      admin_json ref{{"topic", t.name}, {"partition", p.partition}, {"leader_node", p.leader_node},
+                     {"replicas", p.replicas}, {"isr", p.isr}};
+      if (p.leader_node >= 0) ++leaders[p.leader_node];
+      if (p.leader_node < 0) offline.push_back(ref);
+      if (p.isr.size() < p.replicas.size()) under.push_back(ref);
+      if (!p.target_replicas.empty()) {
+        ref["target_replicas"] = p.target_replicas;
+        moving.push_back(ref);
+      }
+    }
+  }
+  for (const auto& n : c.nodes) {
+    nodes.push_back({{"id", n.id},
+                     {"node_addr", n.host + ":" + std::to_string(n.port)},
+                     {"kafka_addr", n.kafka_port > 0 ? n.kafka_host + ":" + std::to_string(n.kafka_port) : ""},
+                     {"http_addr", n.http_addr},
+                     {"controller", n.id == c.controller_id},
+                     {"draining", n.draining},
+                     {"leaders", leaders[n.id]}});
+  }
+  return {{"cluster_id", c.cluster_id},
+          {"single_node", c.single_node},
+          {"metadata_store", c.store},
+          {"controller_id", c.controller_id},
+          {"controller_epoch", c.controller_epoch},
+          {"this_node", c.self_id},
+          {"nodes", nodes},
+          {"partitions", partitions},
+          {"under_replicated", under},
+          {"offline", offline},
+          {"reassigning", moving}};
 }
 
 }  // namespace fluxo::runtime

@@ -19,5 +19,8 @@ admin_json topic_detail_json(const actors::topic_info& t);
 admin_json group_overview_json(const group::group_overview& g, int64_t total_lag);
 admin_json group_report_json(const client::group_report& r);
 admin_json offset_changes_json(bool dry_run, const std::vector<client::offset_change>& changes);
+// The cluster: members, controller, and the partitions that need attention (under-replicated,
+// offline, being reassigned), from `topics` (placement included).
+admin_json cluster_json(const actors::cluster_info& c, const std::vector<actors::topic_info>& topics);
 
 }  // namespace fluxo::runtime

@@ -53,15 +53,20 @@ void add_topic_commands(CLI::App& app) {
     std::string name;
     int32_t partitions = 1;
     std::vector<std::string> configs;
+    int32_t replication_factor = -1;
   };
   auto c = std::make_shared<create_opts>();
   auto* create = topic->add_subcommand("create", "Create a topic");
   create->add_option("name", c->name, "Topic name")->required();
   create->add_option("-p,--partitions", c->partitions, "Partitions")->capture_default_str();
+  create->add_option("-r,--replication-factor", c->replication_factor,
+                     "Replicas per partition (-1 = the cluster default, min(3, nodes))")
+      ->capture_default_str();
   create->add_option("-c,--config", c->configs, "Topic config key=value (e.g. retention.ms=3600000), repeatable");
   create->callback([common, c] {
     actors::topic_config cfg;
     cfg.partitions = c->partitions;
+    cfg.replication_factor = static_cast<int16_t>(c->replication_factor);
     std::map<std::string, std::string> entries;
     if (!parse_configs(c->configs, entries)) return set_exit_code(2);
     if (auto bad = actors::apply_config_map(cfg, entries)) {
@@ -109,11 +114,19 @@ void add_topic_commands(CLI::App& app) {
       std::cout << runtime::topic_detail_json(t).dump() << "\n";
       return set_exit_code(0);
     }
-    std::printf("topic %s\n%10s %8s %14s %14s %14s %9s\n", t.name.c_str(), "PARTITION", "LEADER", "LOG START", "HIGH WATERMARK",
-                "BYTES", "SEGMENTS");
+    auto ids = [](const std::vector<int32_t>& v) {
+      std::string out;
+      for (auto n : v) out += (out.empty() ? "" : ",") + std::to_string(n);
+      return out.empty() ? std::string("-") : out;
+    };
+    std::printf("topic %s\n%10s %8s %10s %10s %14s %14s %14s %9s\n", t.name.c_str(), "PARTITION", "LEADER", "REPLICAS", "ISR",
+                "LOG START", "HIGH WATERMARK", "BYTES", "SEGMENTS");
     for (const auto& p : t.partitions) {
-      std::printf("%10d %8d %14lld %14lld %14lld %9d\n", p.partition, p.leader_node, static_cast<long long>(p.log_start_offset),
-                  static_cast<long long>(p.high_watermark), static_cast<long long>(p.size_bytes), p.segments);
+      const bool under = p.isr.size() < p.replicas.size();
+      std::printf("%10d %8d %10s %10s %14lld %14lld %14lld %9d%s\n", p.partition, p.leader_node, ids(p.replicas).c_str(),
+                  ids(p.isr).c_str(), static_cast<long long>(p.log_start_offset), static_cast<long long>(p.high_watermark),
+                  static_cast<long long>(p.size_bytes), p.segments,
+                  p.leader_node < 0 ? "  OFFLINE" : (under ? "  under-replicated" : ""));
     }
     std::printf("configs:\n");
     for (const auto& [k, v] : actors::to_config_map(t.config)) std::printf("  %s=%s\n", k.c_str(), v.c_str());

@@ -11,7 +11,7 @@ packages=(
   zlib1g-dev libzstd-dev liblz4-dev libsnappy-dev
   libcli11-dev nlohmann-json3-dev libcpp-httplib-dev
   kcat librdkafka-dev python3-confluent-kafka python3-kafka python3-prometheus-client
-  chromium curl
+  chromium curl etcd-server etcd-client
 )
 
 missing=()

@@ -157,6 +157,14 @@ struct cluster_metadata {
   MSGPACK_DEFINE_MAP(cluster, topics)
 };
 
+// Move a partition's replicas (fluxo cluster reassign).
+struct reassign_request {
+  std::string topic;
+  int32_t partition = 0;
+  std::vector<int32_t> replicas;  // the first is the preferred leader
+  MSGPACK_DEFINE_MAP(topic, partition, replicas)
+};
+
 // Where a consumer group's coordinator runs (error NOT_COORDINATOR... / COORDINATOR_NOT_AVAILABLE).
 struct coordinator_location {
   int16_t error_code = 0;

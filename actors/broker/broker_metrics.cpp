@@ -17,6 +17,8 @@ broker_metrics& metrics_of_broker() {
       r.histogram_family("fluxo_kafka_request_duration_seconds", "Kafka request latency (receipt to response)", {"api"},
                          metrics::latency_buckets()),
       r.gauge_family("fluxo_kafka_connections", "Open Kafka client connections", {}).with({}),
+      r.counter_family("fluxo_isr_shrinks_total", "ISR shrinks written by this node's leaders", {}).with({}),
+      r.counter_family("fluxo_isr_expands_total", "ISR expansions written by this node's leaders", {}).with({}),
   };
   return m;
 }

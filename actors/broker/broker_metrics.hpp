@@ -19,6 +19,8 @@ struct broker_metrics {
   metrics::family<metrics::counter>& kafka_requests;    // api
   metrics::family<metrics::histogram>& kafka_latency;   // api
   metrics::gauge& kafka_connections;
+  metrics::counter& isr_shrinks;
+  metrics::counter& isr_expands;
 };
 
 broker_metrics& metrics_of_broker();

@@ -90,6 +90,7 @@ FLUXO_WIRE_MESSAGE(cluster_node)
 FLUXO_WIRE_MESSAGE(cluster_info)
 FLUXO_WIRE_MESSAGE(cluster_metadata)
 FLUXO_WIRE_MESSAGE(coordinator_location)
+FLUXO_WIRE_MESSAGE(reassign_request)
 }  // namespace fluxo::actors
 
 namespace fluxo::group {

@@ -266,10 +266,9 @@ node_actor::behavior_type node_behavior(self_ptr self) {
       if (!ready()) return not_started<topic_list>();
       return local_stats(self);
     },
-    [=](reassign_atom, const std::string& topic, int32_t partition,
-        const std::vector<int32_t>& replicas) -> caf::result<topic_reply> {
+    [=](reassign_atom, const reassign_request& req) -> caf::result<topic_reply> {
       if (!ready()) return not_started<topic_reply>();
-      return reassign(self, topic, partition, replicas);
+      return reassign(self, req.topic, req.partition, req.replicas);
     },
     [=](elect_atom) -> caf::result<topic_reply> {
       if (!ready()) return not_started<topic_reply>();

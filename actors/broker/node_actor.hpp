@@ -51,7 +51,7 @@ using node_actor = caf::typed_actor<
     caf::replies_to<local_atom>::with<topic_list>,
     // Operations: move a partition's replicas, move leadership back to preferred replicas,
     // drain a node (or stop draining it).
-    caf::replies_to<reassign_atom, std::string, int32_t, std::vector<int32_t>>::with<topic_reply>,
+    caf::replies_to<reassign_atom, reassign_request>::with<topic_reply>,
     caf::replies_to<elect_atom>::with<topic_reply>,
     caf::replies_to<drain_atom, int32_t, bool>::with<topic_reply>,
     // From this node's partition replicas and cluster agent (local only).

@@ -281,7 +281,13 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
       schedule_isr_check(self);
     },
     [=](isr_atom, const isr_outcome& outcome) {
-      self->state.core->isr_result(outcome, now_ms(self));
+      auto& s = self->state;
+      const auto before = s.core->info().isr.size();
+      s.core->isr_result(outcome, now_ms(self));
+      if (outcome.applied) {
+        auto& bm = metrics_of_broker();
+        (outcome.isr.size() < before ? bm.isr_shrinks : bm.isr_expands).inc();
+      }
       settle(self);
     },
     [=](scan_atom, int64_t offset) {

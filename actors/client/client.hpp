@@ -213,6 +213,18 @@ class connection {
   virtual status commit_offsets(const std::string& group_id, const group_offsets& offsets) = 0;
   virtual status delete_group(const std::string& group_id) = 0;
 
+  // The cluster (a single node answers as a cluster of one): members, the controller.
+  virtual std::pair<status, actors::cluster_info> describe_cluster() = 0;
+  // Moves a partition's replicas to `replicas` (first = preferred leader): the new ones are
+  // added and caught up, then the others dropped. Returns once requested (watch with
+  // describe_topic: target_replicas empties when done).
+  virtual status reassign_partition(const topic_partition& tp, const std::vector<int32_t>& replicas) = 0;
+  // Moves leadership to each partition's preferred replica where it is in sync.
+  virtual status elect_preferred_leaders() = 0;
+  // Drains a node (its leaders, then its replicas where another node can take them, move
+  // away) or stops draining it.
+  virtual status drain_node(int32_t node, bool drain) = 0;
+
   virtual std::unique_ptr<producer> make_producer(const producer_options& options = {}) = 0;
   virtual std::unique_ptr<consumer> make_consumer(const consumer_options& options = {}) = 0;
 

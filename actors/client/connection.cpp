@@ -54,6 +54,13 @@ class connection_impl final : public connection {
   status grow_topic(const std::string& name, int32_t partitions) override {
     return from_reply(ask<topic_reply>(grow_atom::value, name, partitions));
   }
+  std::pair<status, cluster_info> describe_cluster() override { return ask<cluster_info>(cluster_atom::value); }
+  status reassign_partition(const topic_partition& tp, const std::vector<int32_t>& replicas) override {
+    return from_reply(ask<topic_reply>(reassign_atom::value, reassign_request{tp.topic, tp.partition, replicas}));
+  }
+  status elect_preferred_leaders() override { return from_reply(ask<topic_reply>(elect_atom::value)); }
+  status drain_node(int32_t node, bool drain) override { return from_reply(ask<topic_reply>(drain_atom::value, node, drain)); }
+
   std::vector<topic_info> list_topics(status* st) override {
     auto r = ask<topic_list>(list_atom::value);
     if (st) *st = r.first;

@@ -425,8 +425,8 @@
       segments: card('Segments', '—', 'topic-segment-count'),
     };
     const parts = table([
-      ['Partition', 'num'], ['Leader', 'num'], ['Epoch', 'num'], ['Log start', 'num'], ['High watermark', 'num'],
-      ['Messages', 'num'], ['Size', 'num'], ['Segments', 'num'],
+      ['Partition', 'num'], ['Leader', 'num'], ['Epoch', 'num'], ['Replicas'], ['In sync'], ['Log start', 'num'],
+      ['High watermark', 'num'], ['Messages', 'num'], ['Size', 'num'], ['Segments', 'num'],
     ], 'partitions-body');
     const segs = table([['Partition', 'num'], ['Base offset', 'num'], ['Size', 'num']], 'segments-body');
     const conf = table([['Config'], ['Value']], 'config-body');
@@ -479,8 +479,15 @@
       cards.messages.value.textContent = fmtNum(sum((p) => p.messages));
       cards.size.value.textContent = fmtBytes(sum((p) => p.size_bytes));
       cards.segments.value.textContent = fmtNum(sum((p) => (p.segments || []).length));
-      replace(parts.tbody, partitions.length ? partitions.map((p) => h('tr', { testid: `partition-row-${p.partition}` },
+      replace(parts.tbody, partitions.length ? partitions.map((p) => h('tr', {
+        testid: `partition-row-${p.partition}`,
+        class: p.offline ? 'row-offline' : (p.under_replicated ? 'row-warn' : null),
+        title: p.offline ? 'Offline: no leader' : (p.under_replicated ? 'Under-replicated: fewer in-sync replicas than replicas' : null),
+      },
         num(p.partition), num(p.leader_node), num(p.leader_epoch),
+        h('td', { class: 'mono', testid: `partition-replicas-${p.partition}`, text: (p.replicas || []).join(', ') }),
+        h('td', { class: 'mono', testid: `partition-isr-${p.partition}`, text: (p.isr || []).join(', ') +
+          (p.under_replicated ? ' (under-replicated)' : '') }),
         num(p.log_start_offset, `partition-start-${p.partition}`),
         num(p.high_watermark, `partition-hwm-${p.partition}`),
         num(p.messages, `partition-messages-${p.partition}`),
@@ -1050,9 +1057,14 @@
       conns: card('Kafka connections', '—', 'node-kafka-connections'),
     };
     const info = h('dl', { class: 'kv', testid: 'node-info' });
+    const members = table([['Node', 'num'], ['Node address'], ['Kafka'], ['HTTP'], ['Leads', 'num'], ['Role']], 'cluster-nodes-body');
+    const attention = table([['Partition'], ['Leader', 'num'], ['Replicas'], ['In sync'], ['State']], 'cluster-attention-body');
+    const clusterLine = h('p', { class: 'muted', testid: 'cluster-summary' });
     replace(view, pageHead([], 'Node'),
       h('div', { class: 'cards' }, Object.values(cards).map((c) => c.el)),
-      h('section', { class: 'panel' }, h('h2', { text: 'Details' }), info));
+      h('section', { class: 'panel' }, h('h2', { text: 'Details' }), info),
+      panel(h('h2', { text: 'Cluster' }), clusterLine, members.el),
+      panel(h('h2', { text: 'Partitions that need attention' }), attention.el));
     ctx.every(3000, ctx.loader('refresh', async () => {
       const n = await api('/api/v1/node');
       if (!ctx.alive) return;
@@ -1068,6 +1080,26 @@
       ];
       replace(info, rows.map(([k, v]) => [h('dt', { text: k }),
         h('dd', { class: 'mono', testid: `node-${k.toLowerCase().replace(/\s+/g, '-')}`, text: valueText(v) ?? '—' })]));
+      const c = await api('/api/v1/cluster');
+      if (!ctx.alive) return;
+      clusterLine.textContent = `${c.single_node ? 'Single node' : 'Cluster'} ${c.cluster_id || ''} · metadata in ` +
+        `${c.metadata_store} · controller: node ${c.controller_id} (epoch ${c.controller_epoch}) · ${fmtNum(c.partitions)} partitions`;
+      replace(members.tbody, (c.nodes || []).map((m) => h('tr', { testid: `cluster-node-${m.id}` },
+        num(m.id), h('td', { class: 'mono', text: m.node_addr }), h('td', { class: 'mono', text: m.kafka_addr || '—' }),
+        h('td', { class: 'mono', text: m.http_addr || '—' }), num(m.leaders),
+        h('td', { text: [m.controller ? 'controller' : '', m.draining ? 'draining' : '', m.id === c.this_node ? 'this node' : '']
+          .filter(Boolean).join(', ') || 'member' }))));
+      const rowsNeeding = [];
+      for (const [list, state, cls] of [[c.offline, 'offline', 'row-offline'], [c.under_replicated, 'under-replicated', 'row-warn'],
+        [c.reassigning, 'reassigning', null]]) {
+        for (const p of list || []) {
+          rowsNeeding.push(h('tr', { class: cls, testid: `attention-${p.topic}-${p.partition}` },
+            h('td', { class: 'mono', text: `${p.topic}/${p.partition}` }), num(p.leader_node),
+            h('td', { class: 'mono', text: (p.replicas || []).join(', ') }), h('td', { class: 'mono', text: (p.isr || []).join(', ') }),
+            h('td', { text: state + (p.target_replicas ? ` → ${p.target_replicas.join(', ')}` : '') })));
+        }
+      }
+      replace(attention.tbody, rowsNeeding.length ? rowsNeeding : emptyRow(attention.span, 'Every partition is fully replicated.'));
     }));
   }
 

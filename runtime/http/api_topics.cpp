@@ -30,6 +30,10 @@ void add_topic_routes(httplib::Server& server, std::shared_ptr<server_context> c
       if (!body["partitions"].is_number_integer()) return send_error(res, 400, "partitions must be an integer");
       cfg.partitions = body["partitions"].get<int32_t>();
     }
+    if (body.contains("replication_factor")) {
+      if (!body["replication_factor"].is_number_integer()) return send_error(res, 400, "replication_factor must be an integer");
+      cfg.replication_factor = body["replication_factor"].get<int16_t>();
+    }
     if (body.contains("config")) {
       if (!body["config"].is_object()) return send_error(res, 400, "config must be an object of strings");
       std::map<std::string, std::string> entries;
@@ -48,6 +52,15 @@ void add_topic_routes(httplib::Server& server, std::shared_ptr<server_context> c
     auto t = ctx->conn->describe_topic(name);
     if (t.error_code != 0) return send_error(res, client::status{t.error_code, "no topic '" + name + "'"});
     send_json(res, topic_detail_json(t));
+  });
+
+  server.Get("/api/v1/cluster", [ctx](const httplib::Request&, httplib::Response& res) {
+    auto [st, info] = ctx->conn->describe_cluster();
+    if (!st.ok()) return send_error(res, st);
+    client::status ts;
+    auto topics = ctx->conn->list_topics(&ts);
+    if (!ts.ok()) return send_error(res, ts);
+    send_json(res, cluster_json(info, topics));
   });
 
   server.Delete(R"(/api/v1/topics/([^/]+))", [ctx](const httplib::Request& req, httplib::Response& res) {

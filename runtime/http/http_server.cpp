@@ -143,6 +143,11 @@ void add_collector(std::weak_ptr<server_context> weak) {
     w.sample({}, std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx->started).count());
     client::status st;
     auto topics = ctx->conn->list_topics(&st);
+    // A node reports the partitions it leads (in a cluster every node is scraped).
+    const auto self = ctx->options.node_id;
+    for (auto& t : topics) {
+      std::erase_if(t.partitions, [&](const actors::partition_info& p) { return p.leader_node != self; });
+    }
     struct series {
       const char* name;
       const char* help;
@@ -156,11 +161,41 @@ void add_collector(std::weak_ptr<server_context> weak) {
         {"fluxo_partition_messages", "Records in a partition's log (high watermark - log start)",
          [](const actors::partition_info& p) { return p.high_watermark - p.log_start_offset; }},
         {"fluxo_partition_mailbox_depth", "Messages waiting in a partition actor's mailbox", [](const actors::partition_info& p) { return p.mailbox_depth; }},
+        {"fluxo_replica_max_lag_messages", "Records the slowest follower of a partition is behind its leader",
+         [](const actors::partition_info& p) { return p.max_follower_lag; }},
+        {"fluxo_partition_in_sync_replicas", "Replicas in a partition's ISR", [](const actors::partition_info& p) { return static_cast<int64_t>(p.isr.size()); }},
     };
     for (const auto& s : per_partition) {
       w.family(s.name, s.help, "gauge");
       for (const auto& t : topics) {
         for (const auto& p : t.partitions) w.sample({{"topic", t.name}, {"partition", std::to_string(p.partition)}}, static_cast<double>(s.get(p)));
+      }
+    }
+    int64_t under = 0;
+    for (const auto& t : topics) {
+      for (const auto& p : t.partitions) under += p.isr.size() < p.replicas.size();
+    }
+    w.family("fluxo_under_replicated_partitions", "Partitions led by this node with fewer in-sync replicas than replicas", "gauge");
+    w.sample({}, static_cast<double>(under));
+    auto [cs, cluster] = ctx->conn->describe_cluster();
+    if (cs.ok()) {
+      w.family("fluxo_cluster_nodes", "Live nodes of the cluster", "gauge");
+      w.sample({}, static_cast<double>(cluster.nodes.size()));
+      w.family("fluxo_is_controller", "1 on the node that is the cluster's controller", "gauge");
+      w.sample({}, cluster.controller_id == self ? 1.0 : 0.0);
+      w.family("fluxo_controller_changes_total", "Times this node became the controller", "counter");
+      w.sample({}, static_cast<double>(cluster.controller_changes));
+      w.family("fluxo_leader_elections_total", "Leader changes written by this node as controller", "counter");
+      w.sample({}, static_cast<double>(cluster.leader_elections));
+      if (cluster.controller_id == self) {
+        // Offline partitions have no leader to report them: the controller does.
+        int64_t offline = 0;
+        auto all = ctx->conn->list_topics(&st);
+        for (const auto& t : all) {
+          for (const auto& p : t.partitions) offline += p.leader_node < 0;
+        }
+        w.family("fluxo_offline_partitions", "Partitions without a leader (reported by the controller)", "gauge");
+        w.sample({}, static_cast<double>(offline));
       }
     }
     auto groups = ctx->conn->list_groups();

@@ -29,144 +29,14 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster_harness import Cluster, die_with_parent, wait_for  # noqa: E402
+from cluster_checks import (AckedProducer, check, create_topic, kcat_failed_lines, read_everything,  # noqa: E402
+                            verify_acked, verify_replicas_identical)
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition  # noqa: E402
 from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
 
 FLUXO = sys.argv[1]
 SCENARIO = sys.argv[2]
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def create_topic(c, name, partitions, rf=3, config=None):
-    admin = AdminClient({"bootstrap.servers": c.bootstrap})
-    fut = admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=rf, config=config or {})])
-    fut[name].result(30)
-    for p in range(partitions):
-        c.wait_isr(name, p, rf)
-
-
-class AckedProducer:
-    """An idempotent acks=all producer in a thread, sending unique values and recording which
-    were acknowledged (partition, offset, value), in acknowledgement order."""
-
-    def __init__(self, bootstrap, topic, prefix, partition=None, rate_sleep=0.0005, acks="all", extra=None):
-        conf = {"bootstrap.servers": bootstrap, "acks": acks, "enable.idempotence": acks == "all",
-                "linger.ms": 2, "message.timeout.ms": 60000, "retry.backoff.ms": 50,
-                "topic.metadata.refresh.interval.ms": 1000}
-        conf.update(extra or {})
-        self.p = Producer(conf)
-        self.topic = topic
-        self.prefix = prefix
-        self.partition = partition
-        self.rate_sleep = rate_sleep
-        self.acked = []
-        self.failed = []
-        self.sent = 0
-        self.stopping = False
-        self.lock = threading.Lock()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _cb(self, err, msg):
-        with self.lock:
-            if err is None:
-                self.acked.append((msg.partition(), msg.offset(), msg.value().decode(), time.time()))
-            else:
-                self.failed.append((msg.value().decode(), str(err)))
-
-    def _run(self):
-        i = 0
-        while not self.stopping:
-            kw = {"partition": self.partition} if self.partition is not None else {}
-            try:
-                self.p.produce(self.topic, key=("%s-%d" % (self.prefix, i % 97)).encode(),
-                               value=("%s-%d" % (self.prefix, i)).encode(), on_delivery=self._cb, **kw)
-                i += 1
-                self.sent = i
-            except BufferError:
-                pass
-            self.p.poll(0)
-            time.sleep(self.rate_sleep)
-        self.p.flush(90)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.stopping = True
-        self.thread.join(120)
-        check(not self.thread.is_alive(), "producer %s did not finish" % self.prefix)
-
-
-def read_everything(c, topic, partitions, timeout=60):
-    """Every record of the topic as {partition: [(offset, value), ...]}, read to the high watermarks."""
-    cons = Consumer({"bootstrap.servers": c.bootstrap, "group.id": "reader-%d" % time.time_ns(),
-                     "enable.auto.commit": False, "auto.offset.reset": "earliest"})
-    highs = {}
-    for p in range(partitions):
-        # Leadership may be moving (preferred replicas come back): ask until a leader answers.
-        highs[p] = wait_for(lambda p=p: cons.get_watermark_offsets(TopicPartition(topic, p), timeout=5)[1] + 1, 30,
-                            "the watermarks of %s/%d" % (topic, p)) - 1
-    cons.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
-    out = {p: [] for p in range(partitions)}
-    deadline = time.time() + timeout
-    while time.time() < deadline and any((out[p][-1][0] + 1 if out[p] else 0) < highs[p] for p in range(partitions)):
-        m = cons.poll(0.5)
-        if m is None or m.error():
-            continue
-        out[m.partition()].append((m.offset(), m.value().decode()))
-    cons.close()
-    for p in range(partitions):
-        got = out[p][-1][0] + 1 if out[p] else 0
-        check(got >= highs[p], "partition %d read to %d, high watermark %d" % (p, got, highs[p]))
-    return out, highs
-
-
-def verify_acked(acked_lists, records):
-    """Every acknowledged value is in the log exactly once, at the offset it was acknowledged
-    with; per partition, a producer's values keep their order."""
-    by_value = {}
-    for p, recs in records.items():
-        for off, v in recs:
-            check(v not in by_value, "value %s appears twice (%s and %s)" % (v, by_value.get(v), (p, off)))
-            by_value[v] = (p, off)
-    total = 0
-    for acked in acked_lists:
-        last = {}
-        for p, off, v, _ in acked:
-            total += 1
-            check(v in by_value, "acknowledged %s (%d/%d) is missing" % (v, p, off))
-            check(by_value[v] == (p, off), "acknowledged %s at %d/%d, found at %s" % (v, p, off, by_value[v]))
-            seq = int(v.rsplit("-", 1)[1])
-            if p in last:
-                check(seq > last[p], "order broken on partition %d: %d after %d" % (p, seq, last[p]))
-            last[p] = seq
-    return total
-
-
-def kcat_failed_lines(errors):
-    return sum(1 for line in errors.splitlines() if "Delivery failed" in line)
-
-
-def verify_replicas_identical(c, topic, partitions, highs):
-    """Once every replica is back in sync, their logs are byte for byte the same below the high
-    watermark the consumers read to."""
-    for p in range(partitions):
-        c.wait_isr(topic, p, len(c.nodes), timeout=60)
-        below = lambda n: [b for b in c.log_bytes(n, topic, p) if b[1] < highs[p]]
-        wait_for(lambda: all((below(n)[-1][1] + 1 if below(n) else 0) >= highs[p] for n in c.nodes), 30,
-                 "every replica of %s/%d to hold the records below %d" % (topic, p, highs[p]))
-        logs = {n: below(n) for n in c.nodes}
-        ref_node = max(logs, key=lambda n: len(logs[n]))
-        ref = logs[ref_node]
-        for n, batches in logs.items():
-            check(batches == ref, "replica on node %d of %s/%d differs from node %d below the high watermark %d "
-                  "(%d vs %d batches)" % (n, topic, p, ref_node, highs[p], len(batches), len(ref)))
 
 
 def fluxo(*args, stdin=None, timeout=60, check_rc=True):
@@ -181,7 +51,7 @@ def fluxo(*args, stdin=None, timeout=60, check_rc=True):
 def basics():
     with Cluster(FLUXO) as c:
         check(c.live_members() == [1, 2, 3], "members: %s" % c.live_members())
-        check(c.controller() in (1, 2, 3), "a controller")
+        wait_for(lambda: c.controller() in (1, 2, 3), 15, "a controller")
         create_topic(c, "orders", 6)
         admin = AdminClient({"bootstrap.servers": c.nodes[2].kafka})
         md = admin.list_topics(timeout=10)
@@ -246,6 +116,59 @@ def basics():
         c.start(3)
         c.wait_members(3)
         del dup
+        operations(c)
+
+
+def operations(c):
+    """fluxo cluster status / reassign / drain / elect-leaders, the HTTP view and /metrics."""
+    import urllib.request
+    def status():
+        return json.loads(fluxo("cluster", "status", "--broker", c.nodes[1].native, "--json").stdout)
+    # (node 3 just restarted: node 1 sees it once its watch delivers the join)
+    st = wait_for(lambda: (lambda s: s if sorted(n["id"] for n in s["nodes"]) == [1, 2, 3] else None)(status()), 15,
+                  "status to list the three nodes")
+    check(sum(n["controller"] for n in st["nodes"]) == 1, "one controller")
+    r = fluxo("topic", "create", "wide", "--partitions", "1", "--replication-factor", "4", "--broker", c.nodes[1].native,
+              check_rc=False)
+    check(r.returncode == 1 and b"INVALID_REPLICATION_FACTOR" in r.stderr, "RF 4 refused by the CLI: %s" % r.stderr)
+    fluxo("topic", "create", "moved", "--partitions", "1", "--replication-factor", "2", "--broker", c.nodes[2].native)
+    for p in range(6):
+        c.wait_isr("orders", p, 3)
+    before = c.partition_state("moved", 0)["replicas"]
+    spare = next(n for n in c.nodes if n not in before)
+    target = [spare, before[0]]
+    out = fluxo("cluster", "reassign", "moved", "--partition", "0", "--replicas", ",".join(map(str, target)),
+                "--broker", c.nodes[3].native, "--wait", "60").stdout.decode()
+    check("now on" in out, "reassign finished: %s" % out)
+    state = c.partition_state("moved", 0)
+    check(state["replicas"] == target and sorted(state["isr"]) == sorted(target), "moved to %s: %s" % (target, state))
+    wait_for(lambda: not os.path.isdir(os.path.join(c.nodes[before[1]].data, "moved-0")) or before[1] in target, 30,
+             "the old replica's data removed")
+    # Drain a node that leads something; its leaders move away, then it takes them back.
+    leaders = {}
+    for p in range(6):
+        leaders.setdefault(c.leader("orders", p), []).append(p)
+    victim = max(leaders, key=lambda n: len(leaders[n]))
+    out = fluxo("cluster", "drain", str(victim), "--broker", c.nodes[victim].native, "--wait", "30").stdout.decode()
+    check("leads nothing" in out, "drain: %s" % out)
+    check(all(c.leader("orders", p) != victim for p in range(6)), "node %d still leads" % victim)
+    fluxo("cluster", "drain", str(victim), "--undo", "--broker", c.nodes[victim].native)
+    fluxo("cluster", "elect-leaders", "--broker", c.nodes[1].native)
+    preferred = sum(c.partition_state("orders", p)["replicas"][0] == victim for p in range(6))
+    wait_for(lambda: sum(c.leader("orders", p) == victim for p in range(6)) == preferred, 30,
+             "leadership back on the preferred replicas")
+    with urllib.request.urlopen("http://%s/api/v1/cluster" % c.nodes[2].http, timeout=10) as resp:
+        view = json.loads(resp.read())
+    check(len(view["nodes"]) == 3 and view["under_replicated"] == [] and view["offline"] == [], "HTTP cluster view: %s" % view)
+    with urllib.request.urlopen("http://%s/api/v1/topics/orders" % c.nodes[1].http, timeout=10) as resp:
+        topic = json.loads(resp.read())
+    check(all(len(p["replicas"]) == 3 and len(p["isr"]) == 3 for p in topic["partitions"]), "HTTP topic placement")
+    with urllib.request.urlopen("http://%s/metrics" % c.nodes[c.controller()].http, timeout=10) as resp:
+        metrics = resp.read().decode()
+    for name in ("fluxo_cluster_nodes 3", "fluxo_is_controller 1", "fluxo_offline_partitions 0",
+                 "fluxo_under_replicated_partitions 0", "fluxo_leader_elections_total", "fluxo_isr_shrinks_total",
+                 "fluxo_replica_max_lag_messages"):
+        check(name in metrics, "/metrics has %s" % name)
 
 
 def kill_leader():

@@ -274,6 +274,12 @@ async function main() {
     const sum = counts.reduce((a, c) => a + Number(c.replace(/,/g, '')), 0);
     return [counts.length === 3 && sum === RECORDS, JSON.stringify(counts)];
   });
+  // Placement: one node, so each partition's replicas and ISR are node 0, and nothing is flagged.
+  for (let p = 0; p < 3; ++p) {
+    check(await text(byTestId(`partition-replicas-${p}`)) === '0', `replicas of partition ${p}`);
+    check(await text(byTestId(`partition-isr-${p}`)) === '0', `in-sync replicas of partition ${p}`);
+  }
+  check(await page.locator('tr.row-warn, tr.row-offline').count() === 0, 'no partition flagged on a healthy node');
   log('topic page ok');
 
   // --- message browser
@@ -383,6 +389,16 @@ async function main() {
   await eventually('node page shows the HTTP address', 10_000, async () => {
     const got = await text(byTestId('node-http-address'));
     return [got === httpAddr, got];
+  });
+  // The cluster panel: this single node is the only member and the controller, and every
+  // partition is fully replicated.
+  await eventually('node page lists the cluster members', 10_000, async () => {
+    const row = await text(byTestId('cluster-node-0'));
+    return [row.includes(nodeAddr) && row.includes('controller') && row.includes('this node'), row];
+  });
+  await eventually('no partition needs attention', 10_000, async () => {
+    const body = await text(byTestId('cluster-attention-body'));
+    return [body.includes('fully replicated'), body];
   });
   log('node page ok');
 
