@@ -90,8 +90,16 @@ partition_state::partition_state(partition_id id, std::unique_ptr<storage::parti
   rebuild_producer_state();
 }
 
+namespace {
+producer_batch_meta producer_meta(const storage::batch_header& h) {
+  return {h.producer_id, h.producer_epoch, h.base_sequence,
+          static_cast<int32_t>((static_cast<int64_t>(h.base_sequence) + h.last_offset_delta) % (int64_t{INT32_MAX} + 1))};
+}
+
+}  // namespace
+
 void partition_state::rebuild_producer_state() {
-  producers_ = producer_state_table{};
+  producers_.forget_appended();
   int64_t offset = log_->log_start_offset();
   while (offset < log_->log_end_offset()) {
     auto r = log_->read(offset, 4 << 20);
@@ -106,10 +114,7 @@ void partition_state::record_producers(std::span<const char> batches) {
   while (auto b = cursor.next()) {
     const auto& h = b->first;
     if (h.producer_id >= 0) {
-      producers_.record({h.producer_id, h.producer_epoch, h.base_sequence,
-                         static_cast<int32_t>((static_cast<int64_t>(h.base_sequence) + h.last_offset_delta) %
-                                              (int64_t{INT32_MAX} + 1))},
-                        h.base_offset, h.last_offset());
+      producers_.record(producer_meta(h), h.base_offset, h.last_offset());
     }
   }
 }
@@ -166,6 +171,16 @@ void partition_state::local_progress() {
 
 // ---- produce -------------------------------------------------------------------------------
 
+void partition_state::remember_refused(std::span<const char> batches, int64_t now_ms) {
+  std::size_t pos = 0;
+  while (pos < batches.size()) {
+    auto h = storage::parse_batch_header(batches.subspan(pos));
+    if (!h || h->size_bytes() == 0) return;
+    producers_.refused(producer_meta(*h), now_ms);
+    pos += h->size_bytes();
+  }
+}
+
 partition_state::append_outcome partition_state::append(std::vector<char>& batches, int8_t acks, int64_t now_ms) {
   append_outcome out;
   auto fail = [&](kafka_error e, std::string msg) {
@@ -175,6 +190,7 @@ partition_state::append_outcome partition_state::append(std::vector<char>& batch
     return out;
   };
   if (role_ != replica_role::leader) {
+    remember_refused(batches, now_ms);
     return fail(not_leading_error(), "this replica of " + id_.to_string() + " is not the leader (leader: node " +
                                          std::to_string(role_info_.leader) + ", epoch " +
                                          std::to_string(role_info_.leader_epoch) + ")");
@@ -200,9 +216,7 @@ partition_state::append_outcome partition_state::append(std::vector<char>& batch
                   "batch of " + std::to_string(h->size_bytes()) + " bytes exceeds max.message.bytes " +
                       std::to_string(config_.max_message_bytes) + " of topic " + id_.topic);
     }
-    producer_batch_meta meta{h->producer_id, h->producer_epoch, h->base_sequence,
-                             static_cast<int32_t>((static_cast<int64_t>(h->base_sequence) + h->last_offset_delta) %
-                                                  (int64_t{INT32_MAX} + 1))};
+    auto meta = producer_meta(*h);
     // A request may carry several batches of one producer: check each against the ones
     // before it in this request, not only against what is already in the log.
     producer_check check;
@@ -213,7 +227,7 @@ partition_state::append_outcome partition_state::append(std::vector<char>& batch
         check.error = kafka_error::out_of_order_sequence_number;
       }
     } else {
-      check = producers_.check(meta);
+      check = producers_.check(meta, now_ms);
     }
     if (check.error != kafka_error::none) {
       return fail(check.error, "producer " + std::to_string(meta.producer_id) + " epoch " +

@@ -160,6 +160,7 @@ class partition_state {
   };
   void rebuild_producer_state();
   void record_producers(std::span<const char> batches);
+  void remember_refused(std::span<const char> batches, int64_t now_ms);
   void local_progress();
   void fail_acks(kafka_error e);
   int64_t read_limit() const { return high_watermark(); }

@@ -11,7 +11,14 @@
 //   - new epoch must start at sequence 0          -> OUT_OF_ORDER_SEQUENCE_NUMBER (45)
 // Sequences wrap at INT32_MAX to 0. State is rebuilt after a restart by replaying the batch
 // headers of the log (replay()), so duplicates are caught across broker restarts too.
-// Pure logic: no I/O, no clock.
+//
+// Failover fence: a replica that refused a producer's batch with NOT_LEADER_OR_FOLLOWER
+// (refused()) may become leader before that producer's pipelined requests behind the refused
+// one arrive. Those would leave a gap (OUT_OF_ORDER_SEQUENCE_NUMBER, which librdkafka < 2.3
+// can turn into a fatal error); the client is about to resend from the refused batch, so they
+// are answered NOT_LEADER_OR_FOLLOWER too, until the refused batch arrives again (or the
+// producer moves to another epoch, or refused_fence_ms pass).
+// Pure logic: no I/O; time is an argument.
 #pragma once
 
 #include <cstdint>
@@ -40,9 +47,15 @@ class producer_state_table {
  public:
   static constexpr std::size_t cached_batches = 5;
 
-  producer_check check(const producer_batch_meta& b) const;
+  static constexpr int64_t refused_fence_ms = 60000;
+
+  producer_check check(const producer_batch_meta& b, int64_t now_ms = 0) const;
   // Records an appended batch (call after a successful append, or when replaying the log).
   void record(const producer_batch_meta& b, int64_t first_offset, int64_t last_offset);
+  // This replica refused `b` because it does not lead (see the failover fence above).
+  void refused(const producer_batch_meta& b, int64_t now_ms);
+  // Forgets what was appended (before replaying a truncated log); refusals are kept.
+  void forget_appended() { producers_.clear(); }
   std::size_t size() const { return producers_.size(); }
 
  private:
@@ -57,10 +70,19 @@ class producer_state_table {
     int32_t last_sequence = -1;
     std::deque<cached_batch> recent;
   };
+  struct refused_batch {
+    int16_t epoch;
+    int32_t first_sequence;
+    int64_t at_ms;
+  };
+  bool fenced(const producer_batch_meta& b, int32_t expected_first, int64_t now_ms) const;
+
   std::unordered_map<int64_t, entry> producers_;
+  std::unordered_map<int64_t, refused_batch> refused_;  // by producer id
 };
 
-// Producer fields of a RecordBatch header, or nullopt for non-idempotent batches.
 int32_t next_sequence(int32_t seq);
+// True when sequence `a` comes after `b` (within half the sequence space, wrapping).
+bool sequence_after(int32_t a, int32_t b);
 
 }  // namespace fluxo::actors

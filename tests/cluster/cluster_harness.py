@@ -315,7 +315,17 @@ class Cluster:
         return sorted(int(k.rsplit("/", 1)[1]) for k in self.etcd.keys("/fluxo/fluxo/nodes/"))
 
     def wait_members(self, count, timeout=30):
-        return wait_for(lambda: len(self.live_members()) == count, timeout, "%d live members" % count)
+        """Waits for `count` live members in etcd and for every running node to see them (a
+        node's image follows etcd through its watch, a moment later)."""
+        wait_for(lambda: len(self.live_members()) == count, timeout, "%d live members" % count)
+        for n in self.nodes.values():
+            if n.running():
+                wait_for(lambda n=n: len(self.node_view(n.id)["nodes"]) == count, timeout,
+                         "node %d to see %d members" % (n.id, count))
+
+    def node_view(self, node_id):
+        with urllib.request.urlopen("http://%s/api/v1/cluster" % self.nodes[node_id].http, timeout=5) as resp:
+            return json.loads(resp.read())
 
     def partition_state(self, topic, partition):
         v = self.etcd.keys("/fluxo/fluxo/partitions/%s/%d" % (topic, partition))

@@ -228,3 +228,47 @@ TEST(producer_state, SequenceWrapsAround) {
   EXPECT_EQ(t.check({1, 0, 0, 3}).error, kafka_error::none);
   EXPECT_EQ(t.check({1, 0, 1, 3}).error, kafka_error::out_of_order_sequence_number);
 }
+
+TEST(producer_state, ARefusedBatchFencesTheRequestsPipelinedBehindIt) {
+  producer_state_table t;
+  t.record({7, 0, 0, 229}, 0, 229);
+  // As a follower this replica refused 230..232; it leads now, and 233..666 (sent behind it)
+  // arrives first: the client will resend 230, so 233 is told to go away, not OUT_OF_ORDER.
+  t.refused({7, 0, 230, 232}, 1000);
+  EXPECT_EQ(t.check({7, 0, 233, 666}, 1001).error, kafka_error::not_leader_or_follower);
+  EXPECT_EQ(t.check({7, 0, 230, 232}, 1002).error, kafka_error::none) << "the resend is in order";
+  t.record({7, 0, 230, 232}, 230, 232);
+  EXPECT_EQ(t.check({7, 0, 233, 666}, 1003).error, kafka_error::none);
+  EXPECT_EQ(t.check({7, 0, 300, 666}, 1003).error, kafka_error::out_of_order_sequence_number)
+      << "the fence went with the resend: a real gap is out of order";
+}
+
+TEST(producer_state, TheFenceHoldsOnlyForTheSameEpochAndNotForever) {
+  producer_state_table t;
+  t.record({7, 0, 0, 9}, 0, 9);
+  t.refused({7, 0, 10, 19}, 1000);
+  t.refused({7, 0, 20, 29}, 1001);  // the earliest refused batch is the one that counts
+  EXPECT_EQ(t.check({7, 0, 20, 29}, 1002).error, kafka_error::not_leader_or_follower);
+  EXPECT_EQ(t.check({7, 1, 5, 9}, 1002).error, kafka_error::out_of_order_sequence_number)
+      << "another epoch starts at 0";
+  EXPECT_EQ(t.check({7, 0, 20, 29}, 1000 + producer_state_table::refused_fence_ms + 1).error,
+            kafka_error::out_of_order_sequence_number);
+  // A refusal that is not where the log ends (the log has it already) fences nothing.
+  producer_state_table u;
+  u.record({8, 0, 0, 9}, 0, 9);
+  u.refused({8, 0, 5, 9}, 1000);
+  EXPECT_EQ(u.check({8, 0, 12, 14}, 1001).error, kafka_error::out_of_order_sequence_number);
+  // Unknown producer whose first batch was refused.
+  producer_state_table w;
+  w.refused({9, 0, 0, 4}, 1000);
+  EXPECT_EQ(w.check({9, 0, 5, 9}, 1001).error, kafka_error::not_leader_or_follower);
+  EXPECT_EQ(w.check({9, 0, 0, 4}, 1001).error, kafka_error::none);
+}
+
+TEST(producer_state, SequenceAfterWraps) {
+  EXPECT_TRUE(sequence_after(1, 0));
+  EXPECT_FALSE(sequence_after(0, 0));
+  EXPECT_FALSE(sequence_after(0, 1));
+  EXPECT_TRUE(sequence_after(0, INT32_MAX));
+  EXPECT_TRUE(sequence_after(3, INT32_MAX - 2));
+}

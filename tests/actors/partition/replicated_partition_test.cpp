@@ -260,3 +260,23 @@ TEST_F(cluster_fixture, ANewLeadersLatestOffsetWaitsUntilItsHighWatermarkCatches
   EXPECT_EQ(caught_up.error_code, 0);
   EXPECT_EQ(caught_up.offset, 4);
 }
+
+TEST_F(cluster_fixture, RequestsPipelinedBehindOneRefusedBeforeALeaderChangeAreRefusedToo) {
+  // librdkafka < 2.3 goes fatal on an OUT_OF_ORDER answer to the first batch it has not seen
+  // acknowledged; a follower that refused batch A and then became leader must not take the
+  // batch B that was sent behind A (a gap) as out of order: the client resends A first.
+  auto a0 = batch(2, 5, 0);
+  ASSERT_EQ(at(1).append(a0, 1, now).reply.error_code, 0);
+  fetch(2, 1);
+  fetch(3, 1);
+  auto a = batch(3, 5, 2);
+  auto b = batch(4, 5, 5);
+  EXPECT_EQ(at(2).append(a, -1, now).reply.error_code, code(kafka_error::not_leader_or_follower));
+  lead(2, 2, {2, 3}, 2);
+  auto b_out = at(2).append(b, -1, now);
+  EXPECT_EQ(b_out.reply.error_code, code(kafka_error::not_leader_or_follower)) << b_out.reply.error_message;
+  auto a_again = batch(3, 5, 2);
+  EXPECT_EQ(at(2).append(a_again, -1, now).reply.error_code, 0);
+  auto b_again = batch(4, 5, 5);
+  EXPECT_EQ(at(2).append(b_again, -1, now).reply.error_code, 0);
+}
