@@ -4,7 +4,7 @@ byte-identical-replica verdicts."""
 import threading
 import time
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from cluster_harness import wait_for
@@ -40,6 +40,7 @@ class AckedProducer:
         self.acked = []
         self.failed = []
         self.sent = 0
+        self.fatal = None
         self.stopping = False
         self.lock = threading.Lock()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -62,6 +63,9 @@ class AckedProducer:
                 self.sent = i
             except BufferError:
                 pass
+            except KafkaException as e:  # a fatal producer error: it cannot go on
+                self.fatal = str(e)
+                return
             self.p.poll(0)
             time.sleep(self.rate_sleep)
         self.p.flush(90)
@@ -70,10 +74,11 @@ class AckedProducer:
         self.thread.start()
         return self
 
-    def stop(self):
+    def stop(self, allow_fatal=False):
         self.stopping = True
         self.thread.join(120)
         check(not self.thread.is_alive(), "producer %s did not finish" % self.prefix)
+        check(allow_fatal or not self.fatal, "producer %s hit a fatal error: %s" % (self.prefix, self.fatal))
 
 
 def read_everything(c, topic, partitions, timeout=60):
