@@ -67,7 +67,7 @@ def single_node_rates(fluxo, records, reps):
 
 def failover(c, kills):
     create_topic(c, "fo", 1)
-    times = []
+    times, roles = [], []
     for _ in range(kills):
         victim = c.leader("fo", 0)
         acked = []
@@ -79,7 +79,7 @@ def failover(c, kills):
             i = 0
             while not stop.is_set():
                 try:
-                    p.produce("fo", value=b"x%d" % i, on_delivery=lambda e, m: acked.append(time.time()) if e is None else None)
+                    p.produce("fo", value=b"x%d" % i, on_delivery=lambda e, m: acked.append((time.time(), m.timestamp()[1] / 1000.0)) if e is None else None)
                     i += 1
                 except BufferError:
                     pass
@@ -89,15 +89,19 @@ def failover(c, kills):
         th = threading.Thread(target=run)
         th.start()
         wait_for(lambda: len(acked) > 50, 20, "acknowledgements before the kill")
+        was_controller = c.controller() == victim
         t_kill = time.time()
         c.kill(victim)
-        first = wait_for(lambda: next((t for t in acked if t > t_kill + 0.001), None), 30, "an acknowledgement after the kill")
+        # the first acknowledgement of a record produced after the kill (earlier ones were in flight)
+        first = wait_for(lambda: next((t for t, created in acked if created > t_kill), None), 30,
+                         "an acknowledgement of a record produced after the kill")
         times.append(first - t_kill)
+        roles.append("controller+leader" if was_controller else "leader")
         stop.set()
         th.join(60)
         c.start(victim)
         c.wait_isr("fo", 0, 3, timeout=60)
-    return times
+    return times, roles
 
 
 def drain(c):
@@ -151,8 +155,33 @@ def faults(c, count):
     for pr in producers:
         pr.stop(allow_fatal=True)
     records, _ = read_everything(c, "ft", 3)
-    return dict({"faults": count, "kinds": kinds, "fatal_producer_errors": [pr.fatal for pr in producers if pr.fatal]},
-                **audit([pr.acked for pr in producers], records))
+    out = dict({"faults": count, "kinds": kinds, "fatal_producer_errors": [pr.fatal for pr in producers if pr.fatal]},
+               **audit([pr.acked for pr in producers], records))
+    if out["duplicated"]:
+        out["duplicates"] = duplicate_batches(c, "ft", records)
+    return out
+
+
+def duplicate_batches(c, topic, records, limit=5):
+    """For the first duplicated values: the producer id, epoch and base sequence of the
+    batches holding each copy (from a replica's log files), to tell a client's resend under a
+    new epoch from a broker that lost track of a sequence."""
+    seen, dups = {}, []
+    for p, recs in records.items():
+        for off, v in recs:
+            if v in seen and len(dups) < limit:
+                dups.append((v, seen[v], (p, off)))
+            seen.setdefault(v, (p, off))
+    node = next(iter(c.nodes))
+    def header(p, off):
+        for base, last, data in c.log_bytes(node, topic, p):
+            if base <= off <= last:
+                return {"base_offset": base, "producer_id": int.from_bytes(data[43:51], "big", signed=True),
+                        "producer_epoch": int.from_bytes(data[51:53], "big", signed=True),
+                        "base_sequence": int.from_bytes(data[53:57], "big", signed=True),
+                        "leader_epoch": int.from_bytes(data[12:16], "big", signed=True)}
+        return None
+    return [{"value": v, "first": header(*a), "again": header(*b)} for v, a, b in dups]
 
 
 def audit(acked_lists, records):
@@ -206,8 +235,9 @@ def main():
             report("produce_" + client)
     if "failover" in only:
         with Cluster(a.fluxo, lease_ttl_ms=1000, log_level="warn") as c:
-            t = failover(c, a.kills)
-        out["failover_s"] = {"kills": len(t), "p50": statistics.median(t), "p99": pct(t, 0.99), "max": max(t), "all": t}
+            t, roles = failover(c, a.kills)
+        out["failover_s"] = {"kills": len(t), "p50": statistics.median(t), "p99": pct(t, 0.99), "max": max(t),
+                             "all": [(round(x, 3), r) for x, r in zip(t, roles)]}
         report("failover_s")
     if "drain" in only:
         with Cluster(a.fluxo, lease_ttl_ms=1000, log_level="warn") as c:

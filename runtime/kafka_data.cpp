@@ -1,10 +1,13 @@
 // Kafka handlers for metadata, the data path (Produce, Fetch, ListOffsets, InitProducerId) and
 // FindCoordinator. Record batches pass through untouched: Produce hands them to partition
 // actors as they came (compressed or not), Fetch returns the bytes stored on disk.
+#include <chrono>
+#include <optional>
 #include <set>
 #include <spdlog/spdlog.h>
 
 #include "runtime/kafka_session.hpp"
+#include "storage/record_batch.hpp"
 
 namespace fluxo::runtime::kafka_impl {
 
@@ -85,6 +88,39 @@ bool handle_metadata(self_ptr self, const request_header& h, reader& r, responde
   return true;
 }
 
+namespace {
+
+int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// The producer fields of the first batch of a partition's records (idempotent producers send
+// one batch per partition), or nullopt.
+std::optional<actors::producer_batch_meta> first_batch_producer(std::span<const char> records) {
+  auto h = storage::parse_batch_header(records);
+  if (!h || h->producer_id < 0) return std::nullopt;
+  return actors::producer_batch_meta{
+      h->producer_id, h->producer_epoch, h->base_sequence,
+      static_cast<int32_t>((static_cast<int64_t>(h->base_sequence) + h->last_offset_delta) % (int64_t{INT32_MAX} + 1))};
+}
+
+// The batches refused on connection `conn` for a partition (created when `create`).
+actors::producer_state_table* refusals(self_ptr self, caf::io::connection_handle conn, const std::string& topic,
+                                       int32_t partition, bool create) {
+  auto it = self->state.connections.find(conn);
+  if (it == self->state.connections.end()) return nullptr;
+  auto& refused = it->second.refused;
+  if (!create) {
+    if (refused.empty()) return nullptr;  // the usual case: no map lookup per produce
+    auto r = refused.find({topic, partition});
+    return r == refused.end() ? nullptr : &r->second;
+  }
+  return &refused[{topic, partition}];
+}
+
+}  // namespace
+
 bool handle_produce(self_ptr self, const request_header& h, reader& r, responder reply) {
   auto req = decode_produce_request(r, h.version);
   if (!req) return false;
@@ -95,6 +131,7 @@ bool handle_produce(self_ptr self, const request_header& h, reader& r, responder
   auto done = countdown(parts, [out, version, reply] { reply(encode_body(encode_produce_response, version, *out)); });
   out->responses.resize(req->topics.size());
   const auto acks = req->acks;
+  const auto conn = self->state.current;
   const auto req_timeout_ms = req->timeout_ms;
   const auto timeout = std::max(self->state.options.request_timeout, std::chrono::milliseconds(req->timeout_ms));
   for (size_t ti = 0; ti < req->topics.size(); ++ti) {
@@ -112,15 +149,23 @@ bool handle_produce(self_ptr self, const request_header& h, reader& r, responder
           done();
           continue;
         }
-        if (!routes[static_cast<size_t>(part.index)]) {
-          // Another node leads it: the client refreshes its metadata and goes there.
-          slot.error_code = err(kafka_error::not_leader_or_follower);
-          forget_topic(self, data->name);
+        if (!part.records || part.records->empty()) {
+          slot.error_code = err(kafka_error::corrupt_message);
           done();
           continue;
         }
-        if (!part.records || part.records->empty()) {
-          slot.error_code = err(kafka_error::corrupt_message);
+        const auto producer = first_batch_producer(*part.records);
+        auto* refused = producer ? refusals(self, conn, data->name, part.index, false) : nullptr;
+        if (!routes[static_cast<size_t>(part.index)] ||
+            (refused && refused->behind_refused(*producer, steady_ms()))) {
+          // Another node leads it (or this batch was sent behind one told so): the client
+          // refreshes its metadata, resends from the refused batch, and goes to the leader.
+          slot.error_code = err(kafka_error::not_leader_or_follower);
+          if (producer) {
+            if (!refused) refused = refusals(self, conn, data->name, part.index, true);
+            if (refused) refused->refused(*producer, steady_ms());
+          }
+          forget_topic(self, data->name);
           done();
           continue;
         }

@@ -142,6 +142,7 @@ void handle_frame(self_ptr self, caf::io::connection_handle hdl, std::vector<cha
       inner(std::move(body));
     };
   }
+  self->state.current = hdl;
   if (!it->second(self, h, r, reply)) {
     close_connection(self, hdl, std::string("malformed ") + std::string(api_name(h.key)) + " v" +
                                     std::to_string(h.version) + " request: " + r.error());

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "actors/broker/node_actor.hpp"
+#include "actors/partition/producer_state.hpp"
 #include "runtime/metrics/metrics.hpp"
 #include "runtime/kafka/frame.hpp"
 #include "runtime/kafka/messages.hpp"
@@ -32,6 +33,10 @@ struct connection_state {
   kafka::frame_reader frames;
   std::deque<pending_response> pending;
   uint64_t next_seq = 0;
+  // Idempotent batches this connection was told NOT_LEADER_OR_FOLLOWER for by the listener
+  // itself, per partition: the ones the client pipelined behind them get the same answer
+  // (see producer_state.hpp, failover fence).
+  std::map<std::pair<std::string, int32_t>, actors::producer_state_table> refused;
   explicit connection_state(std::size_t max) : frames(max) {}
 };
 
@@ -40,6 +45,7 @@ struct listener_state {
   kafka_listener_options options;
   uint16_t port = 0;
   std::map<caf::io::connection_handle, connection_state> connections;
+  caf::io::connection_handle current;  // the connection whose request is being handled
   std::map<std::string, std::vector<actors::partition_actor>> routes;  // topic -> partitions
   // Metric series per API key, looked up once (not per request).
   struct api_series {

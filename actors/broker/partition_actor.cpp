@@ -34,6 +34,8 @@ struct partition_actor_state {
   replica_source leader;
   uint64_t session = 0;
   bool fetch_in_flight = false;
+  uint64_t fetch_session = 0;  // the session of the fetch in flight: one to a leader of an older
+                               // term does not hold back fetching from the new one
   bool fetch_after_flush = false;
   int64_t last_error_log_ms = -1'000'000;
   bool isr_timer = false;
@@ -134,18 +136,28 @@ void on_fetch_failed(self_ptr self, const std::string& why, int64_t retry_ms) {
   pull_later(self, retry_ms);
 }
 
+// A fetch of an earlier term answered (or failed, e.g. its leader died and the request timed
+// out): it no longer counts as the one in flight unless nothing newer was sent.
+void stale_fetch_done(self_ptr self, uint64_t session) {
+  auto& s = self->state;
+  if (s.fetch_session == session) s.fetch_in_flight = false;
+  pull(self);
+}
+
 void pull(self_ptr self) {
   auto& st = self->state;
-  if (st.core->role() != replica_role::follower || !st.leader || st.fetch_in_flight || st.fetch_after_flush) return;
+  if (st.core->role() != replica_role::follower || !st.leader || st.fetch_after_flush) return;
+  if (st.fetch_in_flight && st.fetch_session == st.session) return;
   auto req = st.core->next_replica_fetch(st.settings.replica_fetch_max_bytes, st.settings.replica_fetch_wait_ms);
   const auto session = st.session;
   st.fetch_in_flight = true;
+  st.fetch_session = session;
   self->request(st.leader, std::chrono::milliseconds(req.max_wait_ms + 5000), replicate_atom::value, std::move(req))
       .then(
           [=](replica_fetch_reply& reply) {
             auto& s = self->state;
+            if (session != s.session) return stale_fetch_done(self, session);  // a new role meanwhile
             s.fetch_in_flight = false;
-            if (session != s.session) return pull(self);  // a new role meanwhile
             const auto bytes = reply.records.size();
             auto step = s.core->apply_replica_fetch(reply);
             if (step.error == kafka_error::replica_not_available && s.node) {
@@ -166,8 +178,8 @@ void pull(self_ptr self) {
           },
           [=](caf::error& err) {
             auto& s = self->state;
+            if (session != s.session) return stale_fetch_done(self, session);
             s.fetch_in_flight = false;
-            if (session != s.session) return pull(self);
             // The leader's actor does not answer (its node died or restarted): the node looks
             // it up again, and the metadata store soon names a new leader if it is gone.
             if (s.node) self->send(s.node, leader_lost_atom::value, s.core->id().topic, s.core->id().partition);

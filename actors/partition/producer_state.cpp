@@ -52,6 +52,18 @@ producer_check producer_state_table::check(const producer_batch_meta& b, int64_t
   return out;
 }
 
+bool producer_state_table::behind_refused(const producer_batch_meta& b, int64_t now_ms) {
+  auto it = refused_.find(b.producer_id);
+  if (b.producer_id < 0 || it == refused_.end()) return false;
+  const auto& r = it->second;
+  if (r.epoch == b.producer_epoch && now_ms - r.at_ms <= refused_fence_ms &&
+      sequence_after(b.first_sequence, r.first_sequence)) {
+    return true;
+  }
+  refused_.erase(it);
+  return false;
+}
+
 void producer_state_table::refused(const producer_batch_meta& b, int64_t now_ms) {
   if (b.producer_id < 0) return;
   auto [it, inserted] = refused_.try_emplace(b.producer_id, refused_batch{b.producer_epoch, b.first_sequence, now_ms});

@@ -54,6 +54,10 @@ class producer_state_table {
   void record(const producer_batch_meta& b, int64_t first_offset, int64_t last_offset);
   // This replica refused `b` because it does not lead (see the failover fence above).
   void refused(const producer_batch_meta& b, int64_t now_ms);
+  // For a front end that refuses batches itself and keeps no producer state (the Kafka
+  // listener, per connection): whether `b` was pipelined behind a refused batch of its
+  // producer. A resend of the refused batch (or anything not after it) lifts the fence.
+  bool behind_refused(const producer_batch_meta& b, int64_t now_ms);
   // Forgets what was appended (before replaying a truncated log); refusals are kept.
   void forget_appended() { producers_.clear(); }
   std::size_t size() const { return producers_.size(); }

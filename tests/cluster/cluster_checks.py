@@ -23,16 +23,30 @@ def create_topic(c, name, partitions, rf=3, config=None):
         c.wait_isr(name, p, rf)
 
 
+# Fatal errors of librdkafka < 2.3's idempotent producer after a "possibly persisted" error
+# (a killed broker's dropped connection): it takes such records as acknowledged for its
+# sequence bookkeeping (librdkafka #4438, fixed in 2.3.0; Debian 12 ships 2.0.2), and the
+# next OUT_OF_ORDER answer (Kafka's answer too) is then fatal. An application recreates the
+# producer; AckedProducer does the same and keeps count.
+KNOWN_CLIENT_FATALS = ("sequence desynchronization", "rewound sequence number")
+
+
 class AckedProducer:
     """An idempotent acks=all producer in a thread, sending unique values and recording which
-    were acknowledged (partition, offset, value), in acknowledgement order."""
+    were acknowledged (partition, offset, value), in acknowledgement order. After a fatal error
+    it is recreated (values go on increasing); stop() fails on fatal errors other than the
+    known client bug above."""
 
     def __init__(self, bootstrap, topic, prefix, partition=None, rate_sleep=0.0005, acks="all", extra=None):
         conf = {"bootstrap.servers": bootstrap, "acks": acks, "enable.idempotence": acks == "all",
                 "linger.ms": 2, "message.timeout.ms": 60000, "retry.backoff.ms": 50,
                 "topic.metadata.refresh.interval.ms": 1000}
         conf.update(extra or {})
+        self.fatal_reasons = []
+        conf["error_cb"] = self._error
+        self.conf = conf
         self.p = Producer(conf)
+        self.recreated = 0
         self.topic = topic
         self.prefix = prefix
         self.partition = partition
@@ -44,6 +58,11 @@ class AckedProducer:
         self.stopping = False
         self.lock = threading.Lock()
         self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _error(self, err):
+        if err.fatal():
+            with self.lock:
+                self.fatal_reasons.append(err.str())
 
     def _cb(self, err, msg):
         with self.lock:
@@ -63,9 +82,17 @@ class AckedProducer:
                 self.sent = i
             except BufferError:
                 pass
-            except KafkaException as e:  # a fatal producer error: it cannot go on
-                self.fatal = str(e)
-                return
+            except KafkaException as e:  # a fatal producer error: this producer cannot go on
+                self.p.flush(10)  # the delivery reports of what it still held (failed)
+                with self.lock:
+                    reasons = list(self.fatal_reasons) or [str(e)]
+                if not all(any(k in r for k in KNOWN_CLIENT_FATALS) for r in reasons):
+                    self.fatal = "; ".join(reasons)
+                    return
+                self.recreated += 1
+                self.fatal_reasons = []
+                self.p = Producer(self.conf)
+                continue
             self.p.poll(0)
             time.sleep(self.rate_sleep)
         self.p.flush(90)

@@ -272,3 +272,15 @@ TEST(producer_state, SequenceAfterWraps) {
   EXPECT_TRUE(sequence_after(0, INT32_MAX));
   EXPECT_TRUE(sequence_after(3, INT32_MAX - 2));
 }
+
+TEST(producer_state, AFrontEndFencesWhatWasSentBehindABatchItRefused) {
+  producer_state_table t;  // no producer state: only refusals, as the Kafka listener keeps them
+  EXPECT_FALSE(t.behind_refused({7, 0, 233, 236}, 1000));
+  t.refused({7, 0, 230, 232}, 1000);
+  EXPECT_TRUE(t.behind_refused({7, 0, 233, 236}, 1001));
+  EXPECT_FALSE(t.behind_refused({8, 0, 233, 236}, 1001)) << "another producer";
+  EXPECT_FALSE(t.behind_refused({7, 0, 230, 232}, 1002)) << "the resend lifts the fence";
+  EXPECT_FALSE(t.behind_refused({7, 0, 233, 236}, 1003));
+  t.refused({7, 0, 240, 241}, 2000);
+  EXPECT_FALSE(t.behind_refused({7, 1, 0, 3}, 2001)) << "a new epoch lifts it";
+}
