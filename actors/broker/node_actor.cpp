@@ -144,7 +144,10 @@ node_info this_node(self_ptr self) {
 
 }  // namespace
 
-node_actor::behavior_type node_behavior(self_ptr self) {
+// `tag` is unused: CAF 0.17 keeps no argument tuple for a spawn without arguments and then
+// dereferences it (undefined behaviour that UBSan reports), so the node is spawned with one.
+node_actor::behavior_type node_behavior(self_ptr self, int32_t tag) {
+  (void)tag;
   self->set_down_handler([=](caf::down_msg& msg) { peer_down(self, msg.source); });
   self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
   auto ready = [=] { return self->state.started && !self->state.closing; };
@@ -315,7 +318,7 @@ node_actor::behavior_type node_behavior(self_ptr self) {
 
 }  // namespace node_impl
 
-node_actor spawn_node_actor(caf::actor_system& sys) { return sys.spawn(node_impl::node_behavior); }
+node_actor spawn_node_actor(caf::actor_system& sys) { return sys.spawn(node_impl::node_behavior, int32_t{0}); }
 
 std::string start_node(caf::actor_system& sys, const node_actor& node, const node_options& options) {
   caf::scoped_actor self{sys};

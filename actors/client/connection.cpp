@@ -241,13 +241,17 @@ topic_route lookup_topic(std::shared_ptr<client_core> core, const std::string& t
   // The leaders' partition actors, resolved by a short-lived actor (routing.hpp).
   auto done = std::make_shared<std::promise<topic_route>>();
   auto result = done->get_future();
-  core->sys->spawn([core, topic, done](caf::event_based_actor* self) -> caf::behavior {
-    resolve_topic(self, core, topic, [self, done](topic_route r) {
-      done->set_value(std::move(r));
-      self->quit();
-    });
-    return {[](int32_t) {}};  // (kept alive by the requests under way)
-  });
+  // (The unused int: CAF 0.17 dereferences a missing argument tuple when spawning without
+  // arguments, which UBSan reports.)
+  core->sys->spawn(
+      [core, topic, done](caf::event_based_actor* self, int32_t) -> caf::behavior {
+        resolve_topic(self, core, topic, [self, done](topic_route r) {
+          done->set_value(std::move(r));
+          self->quit();
+        });
+        return {[](int32_t) {}};  // (kept alive by the requests under way)
+      },
+      int32_t{0});
   if (result.wait_for(core->timeout * 3) != std::future_status::ready) {
     topic_route out;
     out.st = status{code(kafka_error::request_timed_out), "no route to topic '" + topic + "' in time"};
