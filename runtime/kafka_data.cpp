@@ -119,6 +119,23 @@ actors::producer_state_table* refusals(self_ptr self, caf::io::connection_handle
   return &refused[{topic, partition}];
 }
 
+void log_rejection(self_ptr self, const std::string& topic, int32_t partition, int16_t code,
+                   const std::string& message) {
+  auto& entry = self->state.rejections[{topic, partition, code}];
+  const auto now = steady_ms();
+  if (now - entry.last_ms < 5000) {
+    ++entry.suppressed;
+    return;
+  }
+  if (entry.suppressed > 0) {
+    spdlog::info("kafka: produce to {}/{} rejected: {} {} ({} more since the last report)", topic, partition,
+                 actors::kafka_error_name(code), message, entry.suppressed);
+  } else {
+    spdlog::info("kafka: produce to {}/{} rejected: {} {}", topic, partition, actors::kafka_error_name(code), message);
+  }
+  entry = {now, 0};
+}
+
 }  // namespace
 
 bool handle_produce(self_ptr self, const request_header& h, reader& r, responder reply) {
@@ -183,8 +200,7 @@ bool handle_produce(self_ptr self, const request_header& h, reader& r, responder
                   s.log_start_offset = pr.log_start_offset;
                   if (pr.error_code != 0) {
                     if (pr.error_code == err(kafka_error::not_leader_or_follower)) forget_topic(self, data->name);
-                    spdlog::info("kafka: produce to {}/{} rejected: {} {}", data->name, s.index,
-                                 actors::kafka_error_name(pr.error_code), pr.error_message);
+                    log_rejection(self, data->name, s.index, pr.error_code, pr.error_message);
                   }
                   done();
                 },

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "actors/broker/node_actor.hpp"
@@ -53,6 +54,13 @@ struct listener_state {
     metrics::histogram* latency = nullptr;
   };
   std::map<int16_t, api_series> api_metrics;
+  // Produce rejections logged per (topic, partition, error): at most one line each 5 s, with
+  // how many were left out (a failover would otherwise log every request).
+  struct rejection_log {
+    int64_t last_ms = -1'000'000;
+    int64_t suppressed = 0;
+  };
+  std::map<std::tuple<std::string, int32_t, int16_t>, rejection_log> rejections;
   static inline const char* name = "fluxo.kafka";
 };
 
