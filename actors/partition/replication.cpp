@@ -140,6 +140,16 @@ void leader_replication::update_from_store(std::vector<replica_id> replicas, std
   for (auto it = followers_.begin(); it != followers_.end();) {
     it = contains(replicas, it->first) ? std::next(it) : followers_.erase(it);
   }
+  // A member the store took out of the ISR (the controller saw its node die) comes back only
+  // after it fetched again: what it reported before does not count, or the leader would
+  // propose it again at once, and again after every removal.
+  for (auto r : isr_) {
+    auto f = followers_.find(r);
+    if (f != followers_.end() && !contains(isr, r)) {
+      f->second.log_end_offset = -1;
+      f->second.durable_offset = -1;
+    }
+  }
   replicas_ = std::move(replicas);
   isr_ = std::move(isr);
   if (!contains(isr_, self_)) isr_.push_back(self_);

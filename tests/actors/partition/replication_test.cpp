@@ -43,6 +43,22 @@ TEST(LeaderReplication, TheHighWatermarkIsTheSlowestInSyncReplica) {
   EXPECT_EQ(lr.high_watermark(), 120);
 }
 
+TEST(LeaderReplication, AMemberTheControllerRemovedComesBackOnlyAfterItFetchedAgain) {
+  leader_replication lr;
+  lr.start(1, {1, 2, 3}, {1, 2, 3}, 5, 100, 100, 100, 0, 0);
+  lr.on_fetch(2, 100, 100, 100, 10);
+  lr.on_fetch(3, 100, 100, 100, 10);
+  EXPECT_FALSE(lr.wanted_isr(20, 3000));
+  // Node 3 died: the controller took it out. Its last fetch was recent and at the HW, but it
+  // must not be proposed back on that.
+  lr.update_from_store({1, 2, 3}, {1, 2}, 6, 30);
+  EXPECT_FALSE(lr.wanted_isr(40, 3000)) << "no proposal to re-add a member that has not fetched since";
+  lr.on_fetch(3, 100, 100, 100, 50);
+  auto back = lr.wanted_isr(60, 3000);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, (std::vector<replica_id>{1, 2, 3}));
+}
+
 TEST(LeaderReplication, ALaggingFollowerLeavesOnlyOnceTheShrinkIsWritten) {
   leader_replication lr;
   lr.start(1, {1, 2, 3}, {1, 2, 3}, 5, 0, 0, 0, 0, 0);
