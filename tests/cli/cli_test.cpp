@@ -1,4 +1,5 @@
 // The `fluxo` executable as users run it: help, config files, exit codes, inspect, bench.
+#include <cstdio>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -25,6 +26,12 @@ struct cli : ::testing::Test {
   }
   void TearDown() override {
     broker.reset();  // stops it if a test ended early
+    // A failed test shows how its broker ended (a crash report lands in its log).
+    if (HasFailure() && std::filesystem::exists(dir / "broker.log")) {
+      auto log = read_text((dir / "broker.log").string());
+      std::fprintf(stderr, "---- broker log (last 4000 bytes) ----\n%s\n",
+                   log.substr(log.size() > 4000 ? log.size() - 4000 : 0).c_str());
+    }
     std::filesystem::remove_all(dir);
   }
   // Runs fluxo with args to completion; returns (exit code, output).

@@ -293,6 +293,8 @@ class Cluster:
         self.close(keep=kind is not None)
 
     def close(self, keep=False):
+        # Nodes that ended by themselves (not killed by the scenario) are named on failure.
+        exited = {n.id: n.proc.returncode for n in self.nodes.values() if n.proc and n.proc.poll() is not None}
         for n in self.nodes.values():
             n.stop()
             n.proxy.close()
@@ -302,6 +304,8 @@ class Cluster:
             print("cluster left in", self.root)
             return
         if keep:
+            for node_id, code in exited.items():
+                print("---- node %d had exited by itself with %s ----" % (node_id, code))
             for n in self.nodes.values():
                 print("---- node %d log tail ----\n%s" % (n.id, n.log_tail(3000)))
         shutil.rmtree(self.root, ignore_errors=True)
