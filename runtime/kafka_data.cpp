@@ -100,9 +100,7 @@ int64_t steady_ms() {
 std::optional<actors::producer_batch_meta> first_batch_producer(std::span<const char> records) {
   auto h = storage::parse_batch_header(records);
   if (!h || h->producer_id < 0) return std::nullopt;
-  return actors::producer_batch_meta{
-      h->producer_id, h->producer_epoch, h->base_sequence,
-      static_cast<int32_t>((static_cast<int64_t>(h->base_sequence) + h->last_offset_delta) % (int64_t{INT32_MAX} + 1))};
+  return actors::producer_meta(*h);
 }
 
 // The batches refused on connection `conn` for a partition (created when `create`).

@@ -90,14 +90,6 @@ partition_state::partition_state(partition_id id, std::unique_ptr<storage::parti
   rebuild_producer_state();
 }
 
-namespace {
-producer_batch_meta producer_meta(const storage::batch_header& h) {
-  return {h.producer_id, h.producer_epoch, h.base_sequence,
-          static_cast<int32_t>((static_cast<int64_t>(h.base_sequence) + h.last_offset_delta) % (int64_t{INT32_MAX} + 1))};
-}
-
-}  // namespace
-
 void partition_state::rebuild_producer_state() {
   producers_.forget_appended();
   int64_t offset = log_->log_start_offset();

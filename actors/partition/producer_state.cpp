@@ -6,6 +6,11 @@ namespace fluxo::actors {
 
 int32_t next_sequence(int32_t seq) { return seq == INT32_MAX ? 0 : seq + 1; }
 
+producer_batch_meta producer_meta(const storage::batch_header& h) {
+  return {h.producer_id, h.producer_epoch, h.base_sequence,
+          static_cast<int32_t>((static_cast<int64_t>(h.base_sequence) + h.last_offset_delta) % (int64_t{INT32_MAX} + 1))};
+}
+
 bool sequence_after(int32_t a, int32_t b) {
   const int64_t space = int64_t{INT32_MAX} + 1;
   const int64_t d = ((static_cast<int64_t>(a) - b) % space + space) % space;

@@ -27,6 +27,7 @@
 #include <unordered_map>
 
 #include "actors/common/kafka_error.hpp"
+#include "storage/record_batch.hpp"
 
 namespace fluxo::actors {
 
@@ -86,6 +87,8 @@ class producer_state_table {
 };
 
 int32_t next_sequence(int32_t seq);
+// The producer fields of a RecordBatch header (last sequence = base + lastOffsetDelta, wrapping).
+producer_batch_meta producer_meta(const storage::batch_header& h);
 // True when sequence `a` comes after `b` (within half the sequence space, wrapping).
 bool sequence_after(int32_t a, int32_t b);
 
