@@ -18,17 +18,53 @@
 
 namespace fluxo::wire {
 
+// msgpack's output stream concept (write(data, n)) over a byte vector: encode() packs straight
+// into the bytes it returns, with no intermediate sbuffer to grow and copy.
+// (GCC 12 reports a false -Wstringop-overflow for vector::insert once inlined into msgpack's
+// packer, a known false positive; the vector bounds the append itself.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstringop-overflow"
+struct vector_writer {
+  std::vector<char>& out;
+  void write(const char* data, std::size_t n) { out.insert(out.end(), data, data + n); }
+};
+
+// Room for the struct's fields; messages that carry record bytes (fetch and replica fetch
+// replies: records, produce requests: batches) reserve for those as well, so a 1 MiB replica
+// fetch reply is packed without reallocating.
+template <class T>
+std::size_t encoded_size_hint(const T& x) {
+  constexpr std::size_t fields = 256;
+  if constexpr (requires { x.records.size(); }) {
+    return fields + x.records.size();
+  } else if constexpr (requires { x.batches.size(); }) {
+    return fields + x.batches.size();
+  } else {
+    return fields;
+  }
+}
+
 template <class T>
 std::vector<char> encode(const T& x) {
-  msgpack::sbuffer buf;
-  msgpack::pack(buf, x);
-  return std::vector<char>(buf.data(), buf.data() + buf.size());
+  std::vector<char> out;
+  out.reserve(encoded_size_hint(x));
+  vector_writer writer{out};
+  msgpack::pack(writer, x);
+  return out;
+}
+#pragma GCC diagnostic pop
+
+// BIN and STR payloads stay where they are in `bytes` while the map is converted (msgpack would
+// otherwise copy them into its zone first): convert() copies each once, into the struct, and
+// `bytes` outlives the unpacked object.
+inline bool reference_payloads(msgpack::type::object_type type, std::size_t, void*) {
+  return type == msgpack::type::BIN || type == msgpack::type::STR;
 }
 
 template <class T>
 bool decode(const std::vector<char>& bytes, T& x) {
   try {
-    auto handle = msgpack::unpack(bytes.data(), bytes.size());
+    auto handle = msgpack::unpack(bytes.data(), bytes.size(), reference_payloads);
     handle.get().convert(x);
     return true;
   } catch (const std::exception&) {
