@@ -324,7 +324,10 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
     },
     [=](info_atom) {
       auto info = self->state.core->info();
-      info.mailbox_depth = static_cast<int64_t>(self->mailbox().size());
+      // The messages already taken from the inbox (queue().total_task_size()), not
+      // mailbox().size(): that one moves the inbox into the queue the scheduler is iterating
+      // right now (and trips UBSan inside CAF's inline queue code).
+      info.mailbox_depth = static_cast<int64_t>(self->mailbox().queue().total_task_size());
       return info;
     },
     [=](alter_atom, const topic_config& cfg) {

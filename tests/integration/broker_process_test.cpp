@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -33,6 +34,12 @@ struct broker_process : ::testing::Test {
   }
   void TearDown() override {
     broker.reset();
+    // A failed test shows how its broker ended (a sanitizer report lands in its log).
+    if (HasFailure() && std::filesystem::exists(dir / "broker.log")) {
+      auto log = fluxo::test::read_text((dir / "broker.log").string());
+      std::fprintf(stderr, "---- broker log (last 20000 bytes) ----\n%s\n",
+                   log.substr(log.size() > 20000 ? log.size() - 20000 : 0).c_str());
+    }
     std::filesystem::remove_all(dir);
   }
   void start() {
