@@ -24,7 +24,7 @@ test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) $(if $(LABEL),-L '$(LABEL)',) $(if $(EXCLUDE),-LE '$(EXCLUDE)',)
 
 $(BUILD_ASAN)/build.ninja:
-	cmake -S . -B $(BUILD_ASAN) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLUXO_SANITIZE=ON
+	cmake -S . -B $(BUILD_ASAN) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLUXO_SANITIZE=ON -DFLUXO_BUILD_BENCH=OFF
 
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer (tests/lsan.supp lists the
 # dependency leaks LeakSanitizer is told to ignore, each with its reason).
