@@ -121,7 +121,7 @@ struct consumer_options {
   std::string assignor = "range";                 // range | roundrobin | sticky
   int32_t session_timeout_ms = 10000;             // no heartbeat for this long: evicted
   int32_t heartbeat_interval_ms = 1000;           // heartbeats run apart from poll()
-  int32_t rebalance_timeout_ms = 30000;
+  int32_t rebalance_timeout_ms = 30000;           // how long the group waits for the next poll()
   bool enable_auto_commit = true;                 // commit consumed positions periodically,
   int32_t auto_commit_interval_ms = 5000;         // before a rebalance and on close
   std::string auto_offset_reset = "earliest";     // earliest | latest, when there is no position
@@ -138,7 +138,9 @@ class consumer {
   virtual ~consumer() = default;
   // Joins the consumer group (options.group_id) for these topics.
   virtual status subscribe(const std::vector<std::string>& topics) = 0;
-  // Called from poll() when the group gave or took partitions.
+  // Called from poll() when the group gave or took partitions. A rebalance waits for poll():
+  // the revoked callback runs there, while the member still owns the partitions (commit in it),
+  // before the member rejoins; the group waits up to rebalance_timeout_ms for that poll().
   virtual void on_rebalance(partitions_callback assigned, partitions_callback revoked) = 0;
   // Commits the positions of records returned by poll() so far.
   virtual status commit_sync(std::chrono::milliseconds timeout = std::chrono::seconds(10)) = 0;

@@ -1,10 +1,17 @@
 // The consumer. With assign() it reads the given partitions; with subscribe() it is a member of
 // a consumer group: it finds the group's coordinator, joins (protocol type "fluxo": the broker
 // assigns partitions), syncs, heartbeats on its own timer (apart from poll(), so a slow handler
-// does not cost the membership), resumes each new partition at its committed offset, commits
-// consumed positions (auto / sync / async, and before rejoining), and rejoins when the
-// coordinator says a rebalance is in progress. Replies from an older membership epoch are
+// does not cost the membership), resumes each new partition at its committed offset, and
+// commits consumed positions (auto / sync / async). Replies from an older membership epoch are
 // dropped with a log line.
+//
+// Rebalances go through poll(), as in Kafka's consumer: when the coordinator asks the member to
+// rejoin, the actor only flags it (and keeps heartbeating); the application's next poll()
+// commits (auto-commit), runs the revoked callback with the whole assignment while the member
+// still owns it, drops the assignment, and only then does the actor send JoinGroup. So a batch
+// the application is still processing never overlaps with another member processing the same
+// partitions — unless it takes longer than rebalance_timeout_ms, after which the coordinator
+// goes on without this member.
 //
 // Fetching: the consumer actor keeps one long-poll fetch in flight per
 // assigned partition, decodes the batches into records and hands them to poll() through a
@@ -55,6 +62,11 @@ struct shared_buffer {
   std::string member_id;
   int32_t generation = -1;
   std::deque<std::pair<bool, std::vector<topic_partition>>> rebalance_events;  // (assigned?, partitions)
+  bool rejoin_needed = false;  // the actor waits for poll() to give the assignment up, then rejoins
+  bool still_member = false;   // ... and this member's generation is still valid (keep positions)
+  // Positions of the partitions given up while still a member: a partition the member gets back
+  // continues there (nobody else can have consumed it in between), not at its last commit.
+  std::map<topic_partition, int64_t> resume_at;
   bool closing = false;
 };
 
@@ -76,7 +88,8 @@ struct consumer_state {
   std::set<std::string> looking_up;
   uint64_t seen_version = 0;
   // Group membership.
-  enum class phase { none, finding, joining, syncing, stable } phase = phase::none;
+  // awaiting_poll: the coordinator wants a rejoin; poll() has to give the assignment up first.
+  enum class phase { none, finding, joining, syncing, stable, awaiting_poll } phase = phase::none;
   uint64_t membership_epoch = 0;  // bumped on every (re)join; older replies are stale
   std::optional<group_actor> coordinator;
   std::string member_id;
@@ -427,13 +440,26 @@ void on_assignment(self_ptr self, const group::bytes& bytes) {
     spdlog::error("consumer: undecodable assignment from the coordinator");
   }
   std::vector<topic_partition> fresh;
+  std::map<topic_partition, int64_t> resume_at;
   {
     std::lock_guard<std::mutex> guard(self->state.buffer->mtx);
+    resume_at.swap(self->state.buffer->resume_at);
     for (const auto& tp : next) {
-      if (!self->state.buffer->control.count(tp)) fresh.push_back(tp);
+      if (!self->state.buffer->control.count(tp) && !resume_at.count(tp)) fresh.push_back(tp);
     }
   }
   set_assignment(self, next);
+  {
+    std::lock_guard<std::mutex> guard(self->state.buffer->mtx);
+    for (const auto& [tp, offset] : resume_at) {
+      auto it = self->state.buffer->control.find(tp);
+      if (it == self->state.buffer->control.end()) continue;
+      it->second.pending_position = false;
+      it->second.seek_to = offset;
+      it->second.consumed = offset;
+    }
+    ++self->state.buffer->control_version;
+  }
   spdlog::info("[group {} gen {}] member {} assigned {} partitions", self->state.options.group_id,
                self->state.generation, self->state.member_id, next.size());
   // Partitions this member kept continue where it is; new ones resume from commits.
@@ -552,10 +578,24 @@ void join_group(self_ptr self) {
           });
 }
 
+// Asks poll() to give the assignment up (see the header comment); its "polljoin" rejoins.
+void rejoin_after_poll(self_ptr self, bool still_member) {
+  auto& st = self->state;
+  std::lock_guard<std::mutex> guard(st.buffer->mtx);
+  if (st.phase == consumer_state::phase::awaiting_poll) {
+    st.buffer->still_member = st.buffer->still_member && still_member;
+    return;
+  }
+  st.phase = consumer_state::phase::awaiting_poll;
+  st.buffer->rejoin_needed = true;
+  st.buffer->still_member = still_member;
+  st.buffer->ready.notify_all();
+}
+
 void heartbeat(self_ptr self) {
   auto& st = self->state;
   st.heartbeat_armed = false;
-  if (st.phase != consumer_state::phase::stable || !st.coordinator) return;
+  if ((st.phase != consumer_state::phase::stable && st.phase != consumer_state::phase::awaiting_poll) || !st.coordinator) return;
   auto epoch = st.membership_epoch;
   self->request(*st.coordinator, std::chrono::milliseconds(st.options.session_timeout_ms), heartbeat_atom::value,
                 group::heartbeat_request{st.member_id, st.generation})
@@ -563,25 +603,27 @@ void heartbeat(self_ptr self) {
           [=](const group::heartbeat_reply& reply) {
             auto& s = self->state;
             if (epoch != s.membership_epoch) return;
-            if (reply.error == group::kafka_error::none) {
+            if (reply.error == group::kafka_error::none || reply.error == group::kafka_error::rebalance_in_progress) {
+              // During a rebalance the heartbeats keep the session alive until poll() lets go.
               arm_heartbeat(self);
-              return;
+              if (reply.error == group::kafka_error::none) return;
             }
-            spdlog::info("[group {} gen {}] heartbeat: {}; rejoining", s.options.group_id, s.generation,
-                         group::to_string(reply.error));
+            if (s.phase == consumer_state::phase::stable) {
+              spdlog::info("[group {} gen {}] heartbeat: {}; rejoining at the next poll()", s.options.group_id,
+                           s.generation, group::to_string(reply.error));
+            }
             if (reply.error == group::kafka_error::unknown_member_id) {
               s.member_id.clear();
               s.generation = -1;
             }
-            // Commit what was consumed before the partitions move (auto-commit), then rejoin.
-            commit_then(self, [=] { join_group(self); });
+            rejoin_after_poll(self, reply.error == group::kafka_error::rebalance_in_progress);
           },
           [=](caf::error& err) {
             if (epoch != self->state.membership_epoch) return;
             spdlog::warn("consumer: heartbeat got no answer ({}); finding the coordinator again",
                          self->system().render(err));
             self->state.coordinator.reset();
-            join_group(self);
+            rejoin_after_poll(self, false);
           });
 }
 
@@ -626,6 +668,10 @@ caf::behavior consumer_behavior(self_ptr self, std::shared_ptr<client_core> core
     [=](caf::atom_constant<caf::atom("autocommit")>) { auto_commit(self); },
     [=](caf::atom_constant<caf::atom("rejoin")>, uint64_t epoch) {
       if (epoch == self->state.membership_epoch) join_group(self);
+    },
+    [=](caf::atom_constant<caf::atom("polljoin")>) {
+      // poll() gave the assignment up: rejoin now.
+      if (self->state.phase == consumer_state::phase::awaiting_poll) join_group(self);
     },
     [=](commit_atom) { commit_then(self, [] {}); },
   };
@@ -775,6 +821,7 @@ class consumer_impl final : public consumer {
 
   std::vector<consumed_record> poll(std::chrono::milliseconds timeout) override {
     run_rebalance_callbacks();
+    give_up_assignment_if_asked();
     std::unique_lock<std::mutex> lock(buffer_->mtx);
     // Without paused partitions (the common case) any buffered record will do; with some, look
     // for a record of a partition that is not paused (the control map is small, the buffer not).
@@ -782,6 +829,7 @@ class consumer_impl final : public consumer {
       return std::any_of(buffer_->control.begin(), buffer_->control.end(), [](const auto& c) { return c.second.paused; });
     };
     buffer_->ready.wait_for(lock, timeout, [&] {
+      if (buffer_->rejoin_needed) return true;
       if (buffer_->records.empty()) return false;
       if (!any_paused()) return true;
       return std::any_of(buffer_->records.begin(), buffer_->records.end(), [&](const consumed_record& r) {
@@ -792,7 +840,7 @@ class consumer_impl final : public consumer {
     std::vector<consumed_record> out;
     // The assignment changed while we waited: its callbacks must run before any record of the
     // new assignment is returned (the next poll runs them first).
-    if (!buffer_->rebalance_events.empty()) return out;
+    if (!buffer_->rebalance_events.empty() || buffer_->rejoin_needed) return out;
     bool was_over = buffer_->bytes >= options_.max_buffered_bytes;
     std::deque<consumed_record> held;  // records of paused partitions stay buffered, in order
     while (!buffer_->records.empty() && out.size() < options_.max_poll_records) {
@@ -866,6 +914,38 @@ class consumer_impl final : public consumer {
   }
 
  private:
+  // The coordinator wants this member to rejoin: commit (auto-commit), tell the application its
+  // partitions are revoked while it still owns them, drop them, then let the actor rejoin.
+  void give_up_assignment_if_asked() {
+    std::vector<topic_partition> owned;
+    {
+      std::lock_guard<std::mutex> guard(buffer_->mtx);
+      if (!buffer_->rejoin_needed) return;
+      for (const auto& [tp, c] : buffer_->control) owned.push_back(tp);
+      buffer_->resume_at.clear();
+      if (buffer_->still_member) {
+        for (const auto& [tp, c] : buffer_->control)
+          if (c.consumed) buffer_->resume_at[tp] = *c.consumed;
+      }
+    }
+    if (options_.enable_auto_commit && !owned.empty()) {
+      if (auto st = commit_sync(std::chrono::seconds(10)); !st.ok()) spdlog::warn("consumer: commit before rejoining: {}", st.message);
+    }
+    if (!owned.empty()) {
+      std::lock_guard<std::mutex> guard(callbacks_mtx_);
+      if (on_revoked_) on_revoked_(owned);
+    }
+    {
+      std::lock_guard<std::mutex> guard(buffer_->mtx);
+      buffer_->rejoin_needed = false;
+      buffer_->control.clear();
+      buffer_->records.clear();
+      buffer_->bytes = 0;
+      ++buffer_->control_version;
+    }
+    caf::anon_send(actor_, caf::atom("polljoin"));
+  }
+
   void run_rebalance_callbacks() {
     std::deque<std::pair<bool, std::vector<topic_partition>>> events;
     {

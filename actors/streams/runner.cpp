@@ -105,6 +105,7 @@ status runner::start() {
   co.enable_auto_commit = false;
   co.session_timeout_ms = options_.session_timeout_ms;
   co.heartbeat_interval_ms = options_.heartbeat_interval_ms;
+  co.rebalance_timeout_ms = options_.rebalance_timeout_ms;
   co.max_poll_records = options_.max_poll_records;
   consumer_ = conn_.make_consumer(co);
   consumer_->on_rebalance([](const auto&) {}, [this](const auto& tps) { on_revoked(tps); });

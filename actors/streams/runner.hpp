@@ -13,7 +13,10 @@
 //               state: replays are skipped by the stores).
 //
 // Several instances (processes) with the same application id share the partitions through the
-// group; a partition that moves is restored from its changelog by its new owner.
+// group; a partition that moves is restored from its changelog by its new owner. The consumer
+// gives partitions up only inside poll(), between two rounds, so two instances never process
+// the same partition at once (which would interleave their changelog writes and break the
+// "restored offset" rule) — unless a round outlasts rebalance_timeout_ms.
 #pragma once
 
 #include <atomic>
@@ -33,6 +36,10 @@ struct runner_options {
   std::string client_id = "fluxo-streams";
   int32_t session_timeout_ms = 10000;
   int32_t heartbeat_interval_ms = 1000;
+  // How long the group waits for this instance to finish its round (process, flush, commit)
+  // before going on without it; a round's flush alone may take up to 60 s. A dead instance is
+  // noticed by the session timeout, not by this.
+  int32_t rebalance_timeout_ms = 120000;
   std::size_t max_poll_records = 5000;
 };
 

@@ -105,6 +105,50 @@ TEST_F(group_fixture, RebalanceCallbacksRunFromPoll) {
   EXPECT_EQ(assigned[0].topic, "events");
 }
 
+// A member busy with a batch keeps its partitions until it polls again: the revoked callback
+// runs in that poll, while it still owns them (its commit there is accepted), and only then can
+// the newcomer get any of them — two members never process one partition at once.
+TEST_F(group_fixture, ARebalanceWaitsForTheBusyMembersNextPoll) {
+  topic_config cfg;
+  cfg.partitions = 4;
+  ASSERT_TRUE(conn->create_topic("tasks", cfg).ok());
+  produce("tasks", 400);
+  auto a = member("busy");
+  std::vector<topic_partition> revoked;
+  status commit_in_callback{-1, "not called"};
+  a->on_rebalance({}, [&](const std::vector<topic_partition>& tps) {
+    revoked = tps;
+    commit_in_callback = a->commit_sync();
+  });
+  ASSERT_TRUE(a->subscribe({"tasks"}).ok());
+  std::set<std::string> seen;
+  for (int i = 0; i < 300 && seen.size() < 400; ++i) {
+    for (const auto& r : a->poll(20ms)) seen.insert(*r.value);
+  }
+  ASSERT_EQ(seen.size(), 400u);
+  ASSERT_EQ(partitions_of(*a).size(), 4u);
+  // a is "processing" now; b joins. However long b polls, the group waits for a.
+  auto b = member("busy");
+  ASSERT_TRUE(b->subscribe({"tasks"}).ok());
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_TRUE(b->poll(20ms).empty());
+    ASSERT_TRUE(partitions_of(*b).empty()) << "b got partitions while a was still processing";
+  }
+  EXPECT_TRUE(revoked.empty());
+  // a polls: it gives everything up (committing in the callback), then both rejoin.
+  produce("tasks", 40, 400);
+  for (int i = 0; i < 300 && (partitions_of(*a).size() != 2 || partitions_of(*b).size() != 2 || seen.size() < 440); ++i) {
+    for (auto* c : {a.get(), b.get()}) {
+      for (const auto& r : c->poll(20ms)) EXPECT_TRUE(seen.insert(*r.value).second) << *r.value << " consumed twice";
+    }
+  }
+  EXPECT_EQ(revoked.size(), 4u);
+  EXPECT_TRUE(commit_in_callback.ok()) << commit_in_callback.message;
+  EXPECT_EQ(partitions_of(*a).size(), 2u);
+  EXPECT_EQ(partitions_of(*b).size(), 2u);
+  EXPECT_EQ(seen.size(), 440u);
+}
+
 TEST_F(group_fixture, CommittedOffsetsSurviveARestart) {
   produce("orders", 100);
   {
