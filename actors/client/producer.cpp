@@ -83,23 +83,31 @@ struct producer_state {
   bool id_requested = false;
   std::vector<queued_record> before_id;  // records waiting for the producer id
   bool tick_armed = false;
+  // Swapped with the shared queue's vector on every wake, so send() appends into storage that
+  // already has the capacity of earlier rounds instead of regrowing a fresh vector each time.
+  std::vector<queued_record> spare;
   std::mt19937 rng{std::random_device{}()};
   static inline const char* name = "fluxo.producer";
 };
 
 using self_ptr = caf::stateful_actor<producer_state>*;
 
-void report(self_ptr self, const delivery_callback& cb, delivery_report r) {
-  if (cb) {
-    try {
-      cb(r);
-    } catch (const std::exception& e) {
-      spdlog::error("producer delivery callback threw: {}", e.what());
-    }
+// Runs a record's delivery callback (if any); acknowledge() then counts the records done.
+void report(const delivery_callback& cb, const delivery_report& r) {
+  if (!cb) return;
+  try {
+    cb(r);
+  } catch (const std::exception& e) {
+    spdlog::error("producer delivery callback threw: {}", e.what());
   }
+}
+
+// `n` records are done: once per reply, not per record (a waiting send() or flush() wakes once).
+void acknowledge(self_ptr self, std::size_t n) {
+  if (n == 0) return;
   auto& q = *self->state.queue;
   std::lock_guard<std::mutex> guard(q.mtx);
-  --q.unacknowledged;
+  q.unacknowledged -= n;
   q.changed.notify_all();
 }
 
@@ -109,8 +117,9 @@ void fail_records(self_ptr self, const std::string& topic, std::vector<queued_re
     rep.error_code = st.code;
     rep.error_message = st.message;
     rep.topic = topic;
-    report(self, r.callback, rep);
+    report(r.callback, rep);
   }
+  acknowledge(self, records.size());
   records.clear();
 }
 
@@ -135,8 +144,9 @@ void seal(self_ptr self, topic_slot& t, int32_t p) {
       delivery_report rep;
       rep.error_code = code(kafka_error::corrupt_message);
       rep.error_message = bytes.err().to_string();
-      report(self, cb, rep);
+      report(cb, rep);
     }
+    acknowledge(self, b.callbacks.size());
     return;
   }
   b.bytes = std::move(*bytes);
@@ -164,22 +174,31 @@ void on_reply(self_ptr self, const std::string& topic, int32_t p, const produce_
   slot.attempts = 0;
   // The batches of one request were appended back to back: offsets run on across them.
   int64_t index = 0;
+  std::size_t done = 0;
   for (std::size_t n = 0; n < slot.in_flight_batches && !slot.ready.empty(); ++n) {
     auto b = std::move(slot.ready.front());
     slot.ready.pop_front();
+    // One report, filled in per record that has a callback (most records of a bulk send have none).
+    delivery_report rep;
+    rep.error_code = reply.error_code;
+    rep.partition = p;
+    bool filled = false;
     for (size_t i = 0; i < b.callbacks.size(); ++i, ++index) {
-      delivery_report rep;
-      rep.error_code = reply.error_code;
-      rep.error_message = reply.error_message;
-      rep.topic = topic;
-      rep.partition = p;
+      if (!b.callbacks[i]) continue;
+      if (!filled) {
+        rep.error_message = reply.error_message;
+        rep.topic = topic;
+        filled = true;
+      }
       if (reply.error_code == 0) {
         rep.offset = reply.base_offset + index;
         rep.timestamp = reply.log_append_time >= 0 ? reply.log_append_time : b.timestamps[i];
       }
-      report(self, b.callbacks[i], rep);
+      report(b.callbacks[i], rep);
     }
+    done += b.callbacks.size();
   }
+  acknowledge(self, done);
   slot.in_flight_batches = 0;
   try_send(self, topic, p);
 }
@@ -423,7 +442,8 @@ caf::behavior producer_behavior(self_ptr self, std::shared_ptr<client_core> core
   self->state.options = options;
   return {
     [=](wake_atom) {
-      std::vector<queued_record> batch;
+      auto& batch = self->state.spare;
+      batch.clear();
       {
         auto& q = *self->state.queue;
         std::lock_guard<std::mutex> guard(q.mtx);
@@ -431,6 +451,7 @@ caf::behavior producer_behavior(self_ptr self, std::shared_ptr<client_core> core
         q.wake_sent = false;
       }
       route_records(self, batch);
+      batch.clear();
     },
     [=](caf::atom_constant<caf::atom("linger")>) {
       auto& st = self->state;
