@@ -212,6 +212,7 @@ def main():
     ap.add_argument("--kills", type=int, default=20)
     ap.add_argument("--faults", type=int, default=50)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--log-level", default="warn", help="the nodes' log level (their logs are printed when a step fails)")
     ap.add_argument("--only", default="produce,failover,drain,faults")
     a = ap.parse_args()
     only = set(a.only.split(","))
@@ -222,7 +223,7 @@ def main():
             print(name, json.dumps(out[name], default=str), flush=True)
     if "produce" in only:
         single = single_node_rates(a.fluxo, a.records, a.reps)
-        with Cluster(a.fluxo, lease_ttl_ms=1000, log_level="warn") as c:
+        with Cluster(a.fluxo, lease_ttl_ms=1000, log_level=a.log_level) as c:
             all_ = [rates(a.fluxo, c.nodes[1].kafka, c.nodes[1].native, a.records, "all") for _ in range(a.reps)]
             one = [rates(a.fluxo, c.nodes[1].kafka, c.nodes[1].native, a.records, "1") for _ in range(a.reps)]
         med = lambda rows, i: statistics.median(r[i] for r in rows)
@@ -234,17 +235,17 @@ def main():
                 "runs": {"single": [r[i] for r in single], "rf3_acks1": [r[i] for r in one], "rf3_acksall": [r[i] for r in all_]}}
             report("produce_" + client)
     if "failover" in only:
-        with Cluster(a.fluxo, lease_ttl_ms=1000, log_level="warn") as c:
+        with Cluster(a.fluxo, lease_ttl_ms=1000, log_level=a.log_level) as c:
             t, roles = failover(c, a.kills)
         out["failover_s"] = {"kills": len(t), "p50": statistics.median(t), "p99": pct(t, 0.99), "max": max(t),
                              "all": [(round(x, 3), r) for x, r in zip(t, roles)]}
         report("failover_s")
     if "drain" in only:
-        with Cluster(a.fluxo, lease_ttl_ms=1000, log_level="warn") as c:
+        with Cluster(a.fluxo, lease_ttl_ms=1000, log_level=a.log_level) as c:
             out["drain"] = drain(c)
         report("drain")
     if "faults" in only:
-        with Cluster(a.fluxo, lease_ttl_ms=1000, log_level="warn") as c:
+        with Cluster(a.fluxo, lease_ttl_ms=1000, log_level=a.log_level) as c:
             out["faults"] = faults(c, a.faults)
         report("faults")
     print(json.dumps(out, default=str))

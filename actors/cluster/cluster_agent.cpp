@@ -33,8 +33,9 @@ class throttled_log {
   int64_t last_ = -1'000'000;
 };
 
-// Checks the cluster id of the store against the data dir's and joins. Shared by both agents.
-bool join_cluster(metadata_store& store, const agent_settings& s, const agent_callbacks& cb, std::string* error) {
+// One attempt of join_cluster; *unreachable says whether it failed only for want of the store.
+bool try_join_cluster(metadata_store& store, const agent_settings& s, const agent_callbacks& cb, std::string* error,
+                      bool* unreachable) {
   // The id is the store's, or a fresh one if this is the first node of a new cluster. A data dir
   // that already belongs to a cluster only joins that cluster (a store that has none, or
   // another one, is refused).
@@ -49,6 +50,7 @@ bool join_cluster(metadata_store& store, const agent_settings& s, const agent_ca
   auto id = store.cluster_id(proposed);
   if (!id) {
     *error = "cannot read the cluster id from " + store.describe() + ": " + id.err().to_string();
+    *unreachable = id.err().code == store_errc::unavailable;
     return false;
   }
   if (!s.cluster_id.empty() && *id != s.cluster_id) {
@@ -59,9 +61,24 @@ bool join_cluster(metadata_store& store, const agent_settings& s, const agent_ca
   if (cb.on_cluster_id) cb.on_cluster_id(*id);
   if (auto j = store.join(s.self, s.lease_ttl_seconds); !j) {
     *error = j.err().message.empty() ? j.err().to_string() : j.err().message;
+    *unreachable = j.err().code == store_errc::unavailable;
     return false;
   }
   return true;
+}
+
+// Checks the cluster id of the store against the data dir's and joins. Shared by both agents.
+// An unreachable store is tried again for s.join_retry (joining again is safe: a node key left
+// by an earlier attempt at this address is taken over); a refusal ends at once.
+bool join_cluster(metadata_store& store, const agent_settings& s, const agent_callbacks& cb, std::string* error) {
+  const auto deadline = steady_now_ms() + s.join_retry.count();
+  for (;;) {
+    bool unreachable = false;
+    if (try_join_cluster(store, s, cb, error, &unreachable)) return true;
+    if (!unreachable || steady_now_ms() >= deadline) return false;
+    spdlog::warn("cluster: {}; trying again", *error);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
 }
 
 class threaded_agent final : public cluster_agent {

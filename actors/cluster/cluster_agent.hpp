@@ -39,6 +39,9 @@ struct agent_settings {
   std::chrono::milliseconds follow_wait{250};    // longest block in one watch call
   std::chrono::milliseconds controller_tick{500};  // periodic decisions (preferred leaders)
   std::string cluster_id;  // the data dir's cluster id ("" = none yet: adopt the store's)
+  // How long joining keeps trying while the store cannot be reached (a node started while etcd
+  // restarts, or a connection dropped mid-request), before the node gives up starting.
+  std::chrono::milliseconds join_retry{30000};
 };
 
 struct agent_callbacks {
