@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <deque>
 #include <map>
+#include <unordered_map>
 #include <mutex>
 #include <random>
 #include <spdlog/spdlog.h>
@@ -25,7 +26,7 @@ using namespace fluxo::actors;
 using caf_clock = std::chrono::steady_clock;
 
 struct queued_record {
-  std::string topic;
+  uint32_t topic = 0;  // index into the topic names interned by send() (no string per record)
   std::optional<std::string> key;
   std::optional<std::string> value;
   headers_t headers;
@@ -39,6 +40,9 @@ struct shared_queue {
   std::mutex mtx;
   std::condition_variable changed;
   std::vector<queued_record> records;
+  // Topic names by index, append-only: send() interns each name once; the actor copies new ones.
+  std::vector<std::string> topic_names;
+  std::unordered_map<std::string, uint32_t> topic_ids;
   uint64_t unacknowledged = 0;  // queued + batched + in flight
   bool wake_sent = false;
   bool closed = false;
@@ -86,6 +90,8 @@ struct producer_state {
   // Swapped with the shared queue's vector on every wake, so send() appends into storage that
   // already has the capacity of earlier rounds instead of regrowing a fresh vector each time.
   std::vector<queued_record> spare;
+  std::vector<std::string> topic_names;  // the actor's copy of shared_queue::topic_names
+  std::vector<topic_slot*> slot_by_topic;  // by interned index (std::map nodes do not move)
   std::mt19937 rng{std::random_device{}()};
   static inline const char* name = "fluxo.producer";
 };
@@ -367,15 +373,18 @@ void route_records(self_ptr self, std::vector<queued_record>& records) {
     return;
   }
   for (auto& r : records) {
-    auto& t = st.topics[r.topic];
+    const auto& name = st.topic_names[r.topic];
+    if (st.slot_by_topic.size() <= r.topic) st.slot_by_topic.resize(r.topic + 1, nullptr);
+    auto*& cached = st.slot_by_topic[r.topic];
+    if (!cached) cached = &st.topics[name];
+    auto& t = *cached;
     if (!t.error.ok()) {
       std::vector<queued_record> one;
       one.push_back(std::move(r));
-      fail_records(self, one.front().topic, one, t.error);
+      fail_records(self, name, one, t.error);
       continue;
     }
     if (t.partitions.empty()) {
-      auto name = r.topic;
       t.waiting.push_back(std::move(r));
       ensure_topic(self, name);
       continue;
@@ -383,9 +392,9 @@ void route_records(self_ptr self, std::vector<queued_record>& records) {
     if (r.partition && (*r.partition < 0 || *r.partition >= static_cast<int32_t>(t.partitions.size()))) {
       std::vector<queued_record> one;
       one.push_back(std::move(r));
-      fail_records(self, one.front().topic, one,
+      fail_records(self, name, one,
                    status{code(kafka_error::unknown_topic_or_partition),
-                          "topic '" + one.front().topic + "' has no partition " + std::to_string(*one.front().partition)});
+                          "topic '" + name + "' has no partition " + std::to_string(*one.front().partition)});
       continue;
     }
     add_record(self, t, r);
@@ -449,6 +458,8 @@ caf::behavior producer_behavior(self_ptr self, std::shared_ptr<client_core> core
         std::lock_guard<std::mutex> guard(q.mtx);
         batch.swap(q.records);
         q.wake_sent = false;
+        auto& names = self->state.topic_names;
+        names.insert(names.end(), q.topic_names.begin() + static_cast<std::ptrdiff_t>(names.size()), q.topic_names.end());
       }
       route_records(self, batch);
       batch.clear();
@@ -529,7 +540,7 @@ class producer_impl final : public producer {
       std::unique_lock<std::mutex> lock(queue_->mtx);
       // Back-pressure: block while too many records are unacknowledged.
       queue_->changed.wait(lock, [&] { return queue_->unacknowledged < options_.max_buffered_records; });
-      queue_->records.push_back(queued_record{topic, std::move(key), std::move(value), std::move(headers),
+      queue_->records.push_back(queued_record{intern_locked(topic), std::move(key), std::move(value), std::move(headers),
                                               timestamp.value_or(storage::system_now_ms()), std::move(on_delivery), partition});
       ++queue_->unacknowledged;
       if (!queue_->wake_sent) {
@@ -557,10 +568,21 @@ class producer_impl final : public producer {
   }
 
  private:
+  // The index of a topic name (under queue_->mtx); consecutive sends to one topic skip the map.
+  uint32_t intern_locked(const std::string& topic) {
+    auto& q = *queue_;
+    if (last_topic_ < q.topic_names.size() && q.topic_names[last_topic_] == topic) return last_topic_;
+    auto [it, added] = q.topic_ids.try_emplace(topic, static_cast<uint32_t>(q.topic_names.size()));
+    if (added) q.topic_names.push_back(topic);
+    last_topic_ = it->second;
+    return last_topic_;
+  }
+
   std::shared_ptr<client_core> core_;
   std::shared_ptr<shared_queue> queue_;
   producer_options options_;
   caf::actor actor_;
+  uint32_t last_topic_ = UINT32_MAX;  // under queue_->mtx
 };
 
 }  // namespace
