@@ -29,6 +29,15 @@ def die_with_parent():
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
+def node_preexec():
+    """preexec_fn of a broker: dies with the test, and a crash leaves a core file in its node
+    directory (its working directory) when FLUXO_CORE_DUMPS is set."""
+    die_with_parent()
+    if os.environ.get("FLUXO_CORE_DUMPS"):
+        import resource
+        resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -221,7 +230,8 @@ class Node:
             os.remove(ready)
         self.log_path = os.path.join(self.dir, "broker.log")
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.args(), stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
+        self.proc = subprocess.Popen(self.args(), stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=node_preexec,
+                                     cwd=self.dir)
         if wait:
             wait_for(lambda: os.path.exists(ready) or self.proc.poll() is not None, 60, "node %d to start" % self.id)
             if self.proc.poll() is not None:
@@ -262,7 +272,7 @@ class Node:
 class Cluster:
     def __init__(self, fluxo_bin, nodes=3, lease_ttl_ms=1000, lag_ms=3000, offsets_partitions=4, extra=(),
                  log_level="info"):
-        self.fluxo = fluxo_bin
+        self.fluxo = os.path.abspath(fluxo_bin)  # nodes run in their own directories
         self.root = tempfile.mkdtemp(prefix="fluxo-cluster-")
         self.lease_ttl_ms = lease_ttl_ms
         self.lag_ms = lag_ms
@@ -300,12 +310,14 @@ class Cluster:
             n.proxy.close()
             n.etcd_proxy.close()
         self.etcd.stop()
-        if keep and os.environ.get("FLUXO_KEEP_CLUSTER"):
+        if keep or os.environ.get("FLUXO_KEEP_CLUSTER") == "always":
+            for node_id, code in exited.items():
+                print("---- node %d had exited by itself with %s ----" % (node_id, code))
+        # FLUXO_KEEP_CLUSTER=1 keeps a failed scenario's directory (logs, data); =always keeps any.
+        if (keep and os.environ.get("FLUXO_KEEP_CLUSTER")) or os.environ.get("FLUXO_KEEP_CLUSTER") == "always":
             print("cluster left in", self.root)
             return
         if keep:
-            for node_id, code in exited.items():
-                print("---- node %d had exited by itself with %s ----" % (node_id, code))
             for n in self.nodes.values():
                 print("---- node %d log tail ----\n%s" % (n.id, n.log_tail(3000)))
         shutil.rmtree(self.root, ignore_errors=True)
