@@ -1,6 +1,9 @@
 // Kafka handlers for consumer groups (mapped onto fluxo's group coordinator actors, so Kafka
 // and native members share groups and committed offsets) and for admin requests (topics and
 // configs through the node actor).
+#include <limits>
+#include <map>
+#include <set>
 #include <spdlog/spdlog.h>
 
 #include "actors/cluster/topic_registry.hpp"
@@ -171,27 +174,60 @@ bool handle_offset_commit(self_ptr self, const request_header& h, reader& r, res
     }
     reply(encode_body(encode_offset_commit_response, v, out));
   };
-  group::offset_commit_request cr;
-  cr.member_id = shared->member_id;
-  cr.generation_id = shared->generation_id;
-  for (const auto& t : shared->topics) {
-    for (const auto& p : t.partitions) {
-      cr.partitions.push_back({t.name, p.index, p.committed_offset, p.committed_leader_epoch, p.committed_metadata.value_or("")});
+  // As Kafka: partitions of topics that do not exist (or beyond a topic's partition count) get
+  // UNKNOWN_TOPIC_OR_PARTITION; only the others reach the group coordinator.
+  std::set<std::string> names;
+  for (const auto& t : shared->topics) names.insert(t.name);
+  auto counts = std::make_shared<std::map<std::string, std::size_t>>();  // absent: unknown topic
+  auto commit_known = [=] {
+    auto exists = [counts](const std::string& t, int32_t p) {
+      auto it = counts->find(t);
+      return it != counts->end() && p >= 0 && static_cast<std::size_t>(p) < it->second;
+    };
+    group::offset_commit_request cr;
+    cr.member_id = shared->member_id;
+    cr.generation_id = shared->generation_id;
+    for (const auto& t : shared->topics) {
+      for (const auto& p : t.partitions) {
+        if (!exists(t.name, p.index)) continue;
+        cr.partitions.push_back({t.name, p.index, p.committed_offset, p.committed_leader_epoch, p.committed_metadata.value_or("")});
+      }
     }
+    auto answer_with = [=](std::function<int16_t(const std::string&, int32_t)> known_error) {
+      answer([&](const std::string& t, int32_t p) {
+        return exists(t, p) ? known_error(t, p) : err(kafka_error::unknown_topic_or_partition);
+      });
+    };
+    if (cr.partitions.empty()) {
+      answer_with([](const std::string&, int32_t) { return int16_t{0}; });
+      return;
+    }
+    with_group(
+        self, shared->group_id,
+        [=](actors::group_actor g) {
+          self->request(g, self->state.options.request_timeout, actors::commit_atom::value, cr)
+              .then(
+                  [=](const group::offset_commit_reply& rep) {
+                    std::map<std::pair<std::string, int32_t>, int16_t> errors;
+                    for (const auto& p : rep.partitions) errors[{p.topic, p.partition}] = code(p.error);
+                    answer_with([&](const std::string& t, int32_t p) { return errors[{t, p}]; });
+                  },
+                  [=](caf::error&) {
+                    answer_with([](const std::string&, int32_t) { return err(kafka_error::coordinator_not_available); });
+                  });
+        },
+        [=](int16_t e) { answer_with([e](const std::string&, int32_t) { return e; }); });
+  };
+  auto one_looked_up = countdown(names.size(), commit_known);
+  for (const auto& name : names) {
+    with_topic(self, name, false, [=](int16_t c, const std::vector<actors::partition_actor>& routes) {
+      // Only "no such topic" refuses; other lookup errors leave the partitions to the coordinator.
+      if (c != err(kafka_error::unknown_topic_or_partition)) {
+        (*counts)[name] = c == 0 ? routes.size() : std::numeric_limits<std::size_t>::max();
+      }
+      one_looked_up();
+    });
   }
-  with_group(
-      self, shared->group_id,
-      [=](actors::group_actor g) {
-        self->request(g, self->state.options.request_timeout, actors::commit_atom::value, cr)
-            .then(
-                [=](const group::offset_commit_reply& rep) {
-                  std::map<std::pair<std::string, int32_t>, int16_t> errors;
-                  for (const auto& p : rep.partitions) errors[{p.topic, p.partition}] = code(p.error);
-                  answer([&](const std::string& t, int32_t p) { return errors[{t, p}]; });
-                },
-                [=](caf::error&) { answer([](const std::string&, int32_t) { return err(kafka_error::coordinator_not_available); }); });
-      },
-      [=](int16_t e) { answer([e](const std::string&, int32_t) { return e; }); });
   return true;
 }
 

@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 
-from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, NewPartitions, NewTopic
 
 FLUXO = sys.argv[1]
@@ -197,6 +197,18 @@ def scenario_group(b):
     committed = c1.committed([TopicPartition("jobs", i) for i in range(6)], timeout=10)
     total = sum(tp.offset for tp in committed)
     check(total == 600, "committed %d" % total)
+    # As Kafka: a commit for a topic or partition that does not exist is refused for those
+    # partitions (UNKNOWN_TOPIC_OR_PARTITION) and commits the others.
+    try:
+        res = c1.commit(offsets=[TopicPartition("jobs", 0, ends[0]), TopicPartition("jobs", 99, 1),
+                                 TopicPartition("no-such-topic", 0, 5)], asynchronous=False)
+        errors = {(tp.topic, tp.partition): tp.error.code() if tp.error else None for tp in res}
+    except KafkaException as e:
+        errors = {("any", -1): e.args[0].code()}
+    bad = [c for k, c in errors.items() if k != ("jobs", 0)]
+    check(bad and all(c == KafkaError.UNKNOWN_TOPIC_OR_PART for c in bad), "commit of unknown partitions: %s" % errors)
+    check(errors.get(("jobs", 0)) in (None,) or ("any", -1) in errors, "jobs/0 committed: %s" % errors)
+    check(not c1.committed([TopicPartition("no-such-topic", 0)], timeout=10)[0].offset >= 0, "no commit stored for an unknown topic")
     c1.close()
     # Commits survive a broker restart.
     check(b.stop() == 0, "clean shutdown")
