@@ -19,17 +19,18 @@ namespace {
 
 int16_t err(kafka_error e) { return code(e); }
 
-// Runs fn with the group's coordinator, or fail(error code) when there is none.
+// Runs fn with the group's coordinator, or fail(error code) when there is none. With
+// create = false a group that does not exist is not created: fn gets a null actor.
 void with_group(self_ptr self, const std::string& group, std::function<void(actors::group_actor)> fn,
-                std::function<void(int16_t)> fail) {
+                std::function<void(int16_t)> fail, bool create = true) {
   if (group.empty()) {
     fail(err(kafka_error::invalid_group_id));
     return;
   }
-  self->request(self->state.node, self->state.options.request_timeout, actors::coordinator_atom::value, group)
+  self->request(self->state.node, self->state.options.request_timeout, actors::coordinator_atom::value, group, create)
       .then(
           [=](const actors::group_actor& g) {
-            if (!g) return fail(err(kafka_error::coordinator_not_available));
+            if (!g && create) return fail(err(kafka_error::coordinator_not_available));
             fn(g);
           },
           // Another node coordinates the group (or none does right now): the client asks
@@ -289,6 +290,12 @@ bool handle_describe_groups(self_ptr self, const request_header& h, reader& r, r
     with_group(
         self, id,
         [=](actors::group_actor g) {
+          if (!g) {
+            // As Kafka: a group that does not exist is described as Dead, without an error.
+            out->groups[i].group_state = "Dead";
+            done();
+            return;
+          }
           self->request(g, self->state.options.request_timeout, actors::describe_atom::value)
               .then(
                   [=](const group::group_description& d) {
@@ -309,7 +316,8 @@ bool handle_describe_groups(self_ptr self, const request_header& h, reader& r, r
         [=](int16_t e) {
           out->groups[i].error_code = e;
           done();
-        });
+        },
+        false);
   }
   return true;
 }

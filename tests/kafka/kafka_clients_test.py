@@ -353,6 +353,13 @@ def scenario_kafka_python(b):
     check(sum(o.offset for o in offsets.values()) == 300, "committed %s" % offsets)
     desc = admin.describe_consumer_groups(["kpg"])[0]
     check(desc.state == "Empty" and desc.protocol_type == "consumer", "describe %s" % (desc,))
+    # As Kafka: an unknown group is described as Dead without an error, and asking does not
+    # create it (it stays out of the group list); deleting it says GROUP_ID_NOT_FOUND.
+    ghost = admin.describe_consumer_groups(["no-such-group"])[0]
+    check(ghost.error_code == 0 and ghost.state == "Dead" and not ghost.members, "describe unknown %s" % (ghost,))
+    check("no-such-group" not in [g for g, _ in admin.list_consumer_groups()], "describing did not create the group")
+    deleted = dict(admin.delete_consumer_groups(["no-such-group"]))
+    check(deleted["no-such-group"].__name__ == "GroupIdNotFoundError", "delete unknown: %s" % deleted)
     admin.delete_topics(["kp"])
     admin.close()
 
