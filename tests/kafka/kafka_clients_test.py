@@ -364,6 +364,44 @@ def scenario_kafka_python(b):
     admin.close()
 
 
+def scenario_timestamps(b):
+    """ListOffsets by timestamp through each client's own call — confluent-kafka
+    offsets_for_times, kafka-python offsets_for_times, kcat -o s@<ts> — before the first record,
+    between records, after the last one, and on a LogAppendTime topic."""
+    from kafka import KafkaConsumer
+    from kafka.structs import TopicPartition as KpTopicPartition
+    a = AdminClient({"bootstrap.servers": b.kafka})
+    topics = [NewTopic("ts", 1, 1), NewTopic("lat", 1, 1, config={"message.timestamp.type": "LogAppendTime"})]
+    for f in a.create_topics(topics).values():
+        f.result(timeout=30)
+    base = 1_700_000_000_000
+    p = Producer({"bootstrap.servers": b.kafka})
+    for i in range(10):
+        p.produce("ts", value=b"v%d" % i, timestamp=base + i * 1000)
+    before_append = int(time.time() * 1000) - 1
+    for i in range(5):
+        p.produce("lat", value=b"w%d" % i, timestamp=base)  # the broker stamps its own time
+    p.flush(30)
+    after_append = int(time.time() * 1000) + 1
+    # (timestamp asked, first offset at or after it; -1: none, the end)
+    cases = [("ts", base - 5000, 0), ("ts", base, 0), ("ts", base + 3500, 4), ("ts", base + 9000, 9),
+             ("ts", base + 99_999, -1), ("lat", base, 0), ("lat", before_append, 0), ("lat", after_append + 60_000, -1)]
+    c = Consumer({"bootstrap.servers": b.kafka, "group.id": "ts-probe"})
+    for topic, ts, want in cases:
+        got = c.offsets_for_times([TopicPartition(topic, 0, ts)], timeout=10)[0]
+        check(got.error is None and got.offset == want, "confluent-kafka %s@%d: %s (want %d)" % (topic, ts, got, want))
+    c.close()
+    kc = KafkaConsumer(bootstrap_servers=b.kafka, request_timeout_ms=10000)
+    for topic, ts, want in cases:
+        got = kc.offsets_for_times({KpTopicPartition(topic, 0): ts})[KpTopicPartition(topic, 0)]
+        check((got.offset if got else -1) == want, "kafka-python %s@%d: %s (want %d)" % (topic, ts, got, want))
+    kc.close()
+    for topic, ts, want in cases:
+        out = kcat(["-b", b.kafka, "-C", "-t", topic, "-p", "0", "-o", "s@%d" % ts, "-e", "-q", "-f", "%o\n"]).decode().split()
+        first = int(out[0]) if out else -1
+        check(first == want, "kcat %s s@%d starts at %s (want %d)" % (topic, ts, out[:1], want))
+
+
 def main():
     data_dir = tempfile.mkdtemp(prefix="fluxo-kafka-")
     b = Broker(data_dir)
