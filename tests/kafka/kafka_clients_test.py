@@ -360,6 +360,16 @@ def scenario_kafka_python(b):
     check("no-such-group" not in [g for g, _ in admin.list_consumer_groups()], "describing did not create the group")
     deleted = dict(admin.delete_consumer_groups(["no-such-group"]))
     check(deleted["no-such-group"].__name__ == "GroupIdNotFoundError", "delete unknown: %s" % deleted)
+    # A group with a live member is not deleted (NON_EMPTY_GROUP); an empty one is, offsets too.
+    live = KafkaConsumer("kp", bootstrap_servers=b.kafka, group_id="kp-live", auto_offset_reset="earliest",
+                         consumer_timeout_ms=5000, enable_auto_commit=False)
+    for _ in live:
+        break
+    deleted = dict(admin.delete_consumer_groups(["kp-live", "kpg"]))
+    check(deleted["kp-live"].__name__ == "NonEmptyGroupError", "delete live group: %s" % deleted)
+    check(deleted["kpg"].__name__ == "NoError", "delete empty group: %s" % deleted)
+    check("kpg" not in [g for g, _ in admin.list_consumer_groups()], "deleted group gone")
+    live.close()
     admin.delete_topics(["kp"])
     admin.close()
 
