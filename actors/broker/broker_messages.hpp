@@ -46,6 +46,9 @@ struct topic_config {
   // replication factor is 3 or more, else 1).
   int32_t min_insync_replicas = -1;
   bool unclean_leader_election = false;         // elect outside the ISR when none is left
+  // Kafka topic configs fluxo accepts, validates, keeps and reports but does not act on (yet):
+  // name -> value as given (see topic_rules.cpp for the list and Kafka's defaults).
+  std::map<std::string, std::string> stored;
   bool operator==(const topic_config&) const = default;
   // The effective min.insync.replicas for a replication factor.
   int32_t effective_min_insync(int32_t rf) const {
@@ -55,7 +58,7 @@ struct topic_config {
   MSGPACK_DEFINE_MAP(partitions, replication_factor, cleanup_policy, timestamp_type, retention_ms,
                      retention_bytes, segment_bytes, segment_ms, delete_retention_ms,
                      max_message_bytes, flush_messages, flush_ms, min_insync_replicas,
-                     unclean_leader_election)
+                     unclean_leader_election, stored)
 };
 
 struct create_topic_request {

@@ -3,6 +3,75 @@
 #include <cstdint>
 
 namespace fluxo::actors {
+namespace {
+
+// Kafka topic configs that are accepted, validated, stored and reported, but not acted on:
+// name, Kafka's default, and what a value must be.
+enum class kind { integer, non_negative, ratio, boolean, text, compression };
+struct stored_config {
+  const char* name;
+  const char* kafka_default;
+  kind k;
+  int64_t min = INT64_MIN;
+};
+const stored_config stored_configs[] = {
+    {"compression.type", "producer", kind::compression},
+    {"file.delete.delay.ms", "60000", kind::non_negative},
+    {"follower.replication.throttled.replicas", "", kind::text},
+    {"index.interval.bytes", "4096", kind::non_negative},
+    {"leader.replication.throttled.replicas", "", kind::text},
+    {"local.retention.bytes", "-2", kind::integer, -2},
+    {"local.retention.ms", "-2", kind::integer, -2},
+    {"max.compaction.lag.ms", "9223372036854775807", kind::integer, 1},
+    {"message.downconversion.enable", "true", kind::boolean},
+    {"message.format.version", "3.0-IV1", kind::text},
+    {"message.timestamp.after.max.ms", "9223372036854775807", kind::non_negative},
+    {"message.timestamp.before.max.ms", "9223372036854775807", kind::non_negative},
+    {"message.timestamp.difference.max.ms", "9223372036854775807", kind::non_negative},
+    {"min.cleanable.dirty.ratio", "0.5", kind::ratio},
+    {"min.compaction.lag.ms", "0", kind::non_negative},
+    {"preallocate", "false", kind::boolean},
+    {"remote.storage.enable", "false", kind::boolean},
+    {"segment.index.bytes", "10485760", kind::integer, 4},
+    {"segment.jitter.ms", "0", kind::non_negative},
+};
+
+const stored_config* find_stored(const std::string& name) {
+  for (const auto& c : stored_configs)
+    if (name == c.name) return &c;
+  return nullptr;
+}
+
+// "" when `value` is acceptable for `c`, else why not.
+std::string check_stored(const stored_config& c, const std::string& value) {
+  const std::string name = c.name;
+  switch (c.k) {
+    case kind::text: return {};
+    case kind::boolean:
+      return value == "true" || value == "false" ? std::string{} : name + " must be true or false";
+    case kind::compression:
+      for (const char* ok : {"uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"})
+        if (value == ok) return {};
+      return name + " must be one of uncompressed, zstd, lz4, snappy, gzip, producer";
+    case kind::ratio: {
+      std::size_t used = 0;
+      double d = std::stod(value, &used);
+      if (used != value.size() || d < 0 || d > 1) return name + " must be a number between 0 and 1";
+      return {};
+    }
+    case kind::integer:
+    case kind::non_negative: {
+      std::size_t used = 0;
+      long long v = std::stoll(value, &used);
+      const int64_t min = c.k == kind::non_negative ? 0 : c.min;
+      if (used != value.size() || v < min) return name + " must be an integer of at least " + std::to_string(min);
+      return {};
+    }
+  }
+  return {};
+}
+
+}  // namespace
 
 std::optional<std::string> invalid_topic_name(const std::string& name) {
   if (name.empty()) return "topic name is empty";
@@ -32,7 +101,7 @@ std::optional<std::string> invalid_topic_config(const topic_config& c) {
 }
 
 std::map<std::string, std::string> to_config_map(const topic_config& c) {
-  return {
+  std::map<std::string, std::string> out{
       {"cleanup.policy", c.cleanup_policy},
       {"message.timestamp.type", c.timestamp_type},
       {"retention.ms", std::to_string(c.retention_ms)},
@@ -46,6 +115,11 @@ std::map<std::string, std::string> to_config_map(const topic_config& c) {
       {"min.insync.replicas", std::to_string(c.min_insync_replicas)},
       {"unclean.leader.election.enable", c.unclean_leader_election ? "true" : "false"},
   };
+  for (const auto& sc : stored_configs) {
+    auto it = c.stored.find(sc.name);
+    out.emplace(sc.name, it != c.stored.end() ? it->second : sc.kafka_default);
+  }
+  return out;
 }
 
 std::optional<std::string> apply_config_map(topic_config& c, const std::map<std::string, std::string>& entries) {
@@ -65,6 +139,13 @@ std::optional<std::string> apply_config_map(topic_config& c, const std::map<std:
       else if (key == "unclean.leader.election.enable") {
         if (value != "true" && value != "false") return "unclean.leader.election.enable must be true or false";
         c.unclean_leader_election = value == "true";
+      }
+      else if (auto* sc = find_stored(key)) {
+        if (auto why = check_stored(*sc, value); !why.empty()) return why + " (got '" + value + "')";
+        // Kafka's default is what an unset config reports: keep only values that differ, so a
+        // config read back from its map compares equal to the original.
+        if (value == sc->kafka_default) c.stored.erase(key);
+        else c.stored[key] = value;
       }
       else return "unknown topic config '" + key + "'";
     } catch (const std::exception&) {

@@ -256,6 +256,32 @@ def scenario_admin(b):
     for f in a.delete_topics(["adm"]).values():
         f.result(timeout=30)
     check("adm" not in a.list_topics(timeout=10).topics, "deleted")
+    # Every topic config of Kafka 3.x is accepted and described back; a name Kafka does not know
+    # is INVALID_CONFIG naming it.
+    every = {"cleanup.policy": "delete", "compression.type": "zstd", "delete.retention.ms": "1000",
+             "file.delete.delay.ms": "1000", "flush.messages": "1000", "flush.ms": "1000",
+             "follower.replication.throttled.replicas": "", "index.interval.bytes": "8192",
+             "leader.replication.throttled.replicas": "", "local.retention.bytes": "-2", "local.retention.ms": "-2",
+             "max.compaction.lag.ms": "100000", "max.message.bytes": "2000000", "message.downconversion.enable": "true",
+             "message.format.version": "3.0-IV1", "message.timestamp.after.max.ms": "100000",
+             "message.timestamp.before.max.ms": "100000", "message.timestamp.difference.max.ms": "100000",
+             "message.timestamp.type": "CreateTime", "min.cleanable.dirty.ratio": "0.4", "min.compaction.lag.ms": "0",
+             "min.insync.replicas": "1", "preallocate": "true", "remote.storage.enable": "false",
+             "retention.bytes": "1000000", "retention.ms": "100000", "segment.bytes": "1048576",
+             "segment.index.bytes": "1048576", "segment.jitter.ms": "0", "segment.ms": "100000",
+             "unclean.leader.election.enable": "false"}
+    for f in a.create_topics([NewTopic("every", 1, 1, config=every)]).values():
+        f.result(timeout=30)
+    for f in a.describe_configs([ConfigResource(ConfigResource.Type.TOPIC, "every")]).values():
+        cfg = f.result(timeout=10)
+        for k, v in every.items():
+            check(k in cfg and cfg[k].value == v, "%s described as %s" % (k, cfg[k].value if k in cfg else "nothing"))
+    try:
+        for f in a.create_topics([NewTopic("typo", 1, 1, config={"retention.msec": "1"})]).values():
+            f.result(timeout=30)
+        check(False, "an unknown config must be refused")
+    except KafkaException as e:
+        check(e.args[0].code() == KafkaError.INVALID_CONFIG and "retention.msec" in e.args[0].str(), str(e))
 
 
 def scenario_compression(b):

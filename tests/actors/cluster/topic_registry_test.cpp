@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include <filesystem>
 #include <unistd.h>
 #include <fstream>
@@ -34,6 +36,34 @@ TEST(topic_registry, ConfigMapRoundTripsAndRejectsNonsense) {
   topic_config zero;
   zero.partitions = 0;
   EXPECT_TRUE(invalid_topic_config(zero));
+}
+
+TEST(topic_registry, EveryKafkaTopicConfigIsAcceptedAndReported) {
+  topic_config c;
+  // Kafka's configs that fluxo keeps and reports without acting on them.
+  EXPECT_FALSE(apply_config_map(c, {{"compression.type", "zstd"}, {"preallocate", "true"}, {"segment.index.bytes", "4096"},
+                                    {"min.cleanable.dirty.ratio", "0.25"}, {"message.downconversion.enable", "false"},
+                                    {"max.compaction.lag.ms", "60000"}, {"local.retention.ms", "-2"},
+                                    {"follower.replication.throttled.replicas", "*"}}));
+  auto reported = to_config_map(c);
+  EXPECT_EQ(reported["compression.type"], "zstd");
+  EXPECT_EQ(reported["preallocate"], "true");
+  EXPECT_EQ(reported["min.cleanable.dirty.ratio"], "0.25");
+  EXPECT_EQ(reported["index.interval.bytes"], "4096");  // unset: Kafka's default
+  EXPECT_EQ(reported["message.timestamp.difference.max.ms"], "9223372036854775807");
+  // What they must be, and a name Kafka does not know, named in the error.
+  for (auto [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"compression.type", "brotli"}, {"preallocate", "yes"}, {"min.cleanable.dirty.ratio", "1.5"},
+           {"segment.index.bytes", "2"}, {"file.delete.delay.ms", "-1"}, {"max.compaction.lag.ms", "soon"}}) {
+    topic_config d;
+    auto err = apply_config_map(d, {{key, value}});
+    ASSERT_TRUE(err) << key << "=" << value;
+    EXPECT_NE(err->find(key), std::string::npos) << *err;
+  }
+  topic_config d;
+  auto err = apply_config_map(d, {{"compresion.type", "zstd"}});
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->find("compresion.type"), std::string::npos);
 }
 
 TEST(topic_registry, PersistsTopicsAcrossInstances) {
