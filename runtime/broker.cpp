@@ -26,6 +26,38 @@ namespace {
 
 std::atomic<int> signals_seen{0};
 
+// The node's effective settings under Kafka's broker config names (DescribeConfigs BROKER).
+std::vector<std::pair<std::string, std::string>> kafka_broker_configs(const actors::node_options& n,
+                                                                      std::size_t max_request_bytes) {
+  const auto& t = n.default_topic;
+  auto num = [](auto v) { return std::to_string(v); };
+  std::vector<std::pair<std::string, std::string>> out{
+      {"broker.id", num(n.node_id)},
+      {"node.id", num(n.node_id)},
+      {"log.dirs", n.data_dir},
+      {"auto.create.topics.enable", n.auto_create_topics ? "true" : "false"},
+      {"num.partitions", num(t.partitions)},
+      {"offsets.topic.num.partitions", num(n.clustered() ? n.offsets_partitions : 1)},
+      {"message.max.bytes", num(t.max_message_bytes)},
+      {"log.retention.ms", num(t.retention_ms)},
+      {"log.retention.bytes", num(t.retention_bytes)},
+      {"log.segment.bytes", num(t.segment_bytes)},
+      {"log.roll.ms", num(t.segment_ms)},
+      {"log.cleanup.policy", t.cleanup_policy},
+      {"log.message.timestamp.type", t.timestamp_type},
+      {"log.flush.interval.messages", t.flush_messages > 0 ? num(t.flush_messages) : "9223372036854775807"},
+      {"unclean.leader.election.enable", t.unclean_leader_election ? "true" : "false"},
+      {"auto.leader.rebalance.enable", n.auto_leader_rebalance ? "true" : "false"},
+      {"replica.lag.time.max.ms", num(n.replica_lag_max_ms)},
+      {"socket.request.max.bytes", num(max_request_bytes)},
+  };
+  if (!n.clustered()) {
+    out.push_back({"default.replication.factor", "1"});
+    out.push_back({"min.insync.replicas", "1"});
+  }
+  return out;
+}
+
 // Flushes and closes every topic, then stops the node actor (the actor system waits for all).
 bool close_node(caf::actor_system& sys, const actors::node_actor& node) {
   caf::scoped_actor self{sys};
@@ -104,6 +136,7 @@ int run_broker(runtime::broker_options opts) {
     }
     ko.node_id = opts.node.node_id;
     ko.max_request_bytes = static_cast<std::size_t>(opts.max_request_bytes);
+    ko.broker_configs = kafka_broker_configs(opts.node, ko.max_request_bytes);
     auto kport = runtime::start_kafka_listener(sys, *node, ko, &kafka_listener);
     if (!kport) {
       spdlog::error("cannot listen for Kafka clients on {}: {} (is another broker using it?)", opts.kafka_addr,

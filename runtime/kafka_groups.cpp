@@ -469,6 +469,35 @@ bool handle_create_partitions(self_ptr self, const request_header& h, reader& r,
   return true;
 }
 
+// BROKER <this node's id> (or "", the default broker config): the settings this node runs with.
+// Another broker's id is refused, as Kafka does (clients send it to that broker).
+void describe_broker_configs(self_ptr self, const describe_configs_request::resource& res,
+                             describe_configs_response::result& o) {
+  const auto& opts = self->state.options;
+  if (!res.resource_name.empty() && res.resource_name != std::to_string(opts.node_id)) {
+    o.error_code = err(kafka_error::invalid_request);
+    o.error_message = "this is broker " + std::to_string(opts.node_id) + "; ask broker " + res.resource_name + " itself";
+    return;
+  }
+  auto entries = opts.broker_configs;
+  const int32_t bound = opts.port != 0 ? opts.port : opts.advertised_port;
+  entries.push_back({"listeners", "PLAINTEXT://" + opts.host + ":" + std::to_string(bound)});
+  entries.push_back(
+      {"advertised.listeners", "PLAINTEXT://" + opts.advertised_host + ":" + std::to_string(opts.advertised_port)});
+  for (const auto& [name, value] : entries) {
+    if (res.configuration_keys &&
+        std::find(res.configuration_keys->begin(), res.configuration_keys->end(), name) == res.configuration_keys->end()) {
+      continue;
+    }
+    describe_configs_response::config c;
+    c.name = name;
+    c.value = value;
+    c.read_only = true;
+    c.config_source = static_cast<int8_t>(config_source::static_broker_config);
+    o.configs.push_back(std::move(c));
+  }
+}
+
 bool handle_describe_configs(self_ptr self, const request_header& h, reader& r, responder reply) {
   auto req = decode_describe_configs_request(r, h.version);
   if (!req) return false;
@@ -481,8 +510,15 @@ bool handle_describe_configs(self_ptr self, const request_header& h, reader& r, 
     auto& o = out->results[i];
     o.resource_type = res.resource_type;
     o.resource_name = res.resource_name;
+    if (res.resource_type == resource_type_broker) {
+      describe_broker_configs(self, res, o);
+      done();
+      continue;
+    }
     if (res.resource_type != resource_type_topic) {
-      done();  // broker configs: none exposed yet (empty list, no error)
+      o.error_code = err(kafka_error::invalid_request);
+      o.error_message = "only TOPIC and BROKER resources have configs";
+      done();
       continue;
     }
     self->request(self->state.node, self->state.options.request_timeout, actors::describe_atom::value, res.resource_name)

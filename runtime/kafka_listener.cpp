@@ -186,7 +186,11 @@ void with_topic(self_ptr self, const std::string& topic, bool create,
                 std::function<void(int16_t, const std::vector<actors::partition_actor>&)> fn) {
   auto it = self->state.routes.find(topic);
   if (it != self->state.routes.end()) {
-    fn(0, it->second);
+    // A copy: callbacks call forget_topic() when a partition has no leader, which erases the
+    // cache entry they would otherwise still be iterating (a use after free that killed
+    // brokers with SIGSEGV right after a node died, in the fetch and list-offsets handlers).
+    const auto routes = it->second;
+    fn(0, routes);
     return;
   }
   if (!create) {

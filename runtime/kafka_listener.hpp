@@ -10,6 +10,8 @@
 #pragma once
 
 #include <chrono>
+#include <vector>
+#include <utility>
 #include <cstdint>
 #include <string>
 
@@ -25,6 +27,10 @@ struct kafka_listener_options {
   int32_t node_id = 0;
   std::size_t max_request_bytes = 100u << 20;
   std::chrono::milliseconds request_timeout{30000};
+  // DescribeConfigs of resource BROKER <node_id>: the broker's effective settings under Kafka's
+  // names (read-only: they change with a restart). The listener adds listeners and
+  // advertised.listeners itself.
+  std::vector<std::pair<std::string, std::string>> broker_configs;
 };
 
 // Binds and starts the listener; returns the bound port.

@@ -69,7 +69,8 @@ using self_ptr = listener_actor*;
 using responder = std::function<void(std::vector<char> body)>;
 
 // Partitions of a topic through the route cache (looked up, and maybe auto-created, by the
-// node on a miss). fn(error code, partitions).
+// node on a miss). fn(error code, partitions); fn may call forget_topic() (the partitions it
+// was given stay valid).
 void with_topic(self_ptr self, const std::string& topic, bool create,
                 std::function<void(int16_t, const std::vector<actors::partition_actor>&)> fn);
 void forget_topic(self_ptr self, const std::string& topic);

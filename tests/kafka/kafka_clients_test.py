@@ -276,6 +276,12 @@ def scenario_admin(b):
         cfg = f.result(timeout=10)
         for k, v in every.items():
             check(k in cfg and cfg[k].value == v, "%s described as %s" % (k, cfg[k].value if k in cfg else "nothing"))
+    # The broker's own settings under Kafka's names (read-only, from its command line).
+    for f in a.describe_configs([ConfigResource(ConfigResource.Type.BROKER, "0")]).values():
+        cfg = f.result(timeout=10)
+        check(cfg["broker.id"].value == "0" and cfg["num.partitions"].value == "1", "broker configs %s" % cfg)
+        check(cfg["listeners"].value == "PLAINTEXT://" + b.kafka, "listeners %s" % cfg["listeners"].value)
+        check(cfg["message.max.bytes"].is_read_only and cfg["auto.create.topics.enable"].value == "true", "broker %s" % cfg)
     try:
         for f in a.create_topics([NewTopic("typo", 1, 1, config={"retention.msec": "1"})]).values():
             f.result(timeout=30)
