@@ -166,25 +166,29 @@ bool handle_offset_commit(self_ptr self, const request_header& h, reader& r, res
   if (!req) return false;
   auto v = h.version;
   auto shared = std::make_shared<offset_commit_request>(std::move(*req));
-  auto answer = [=](std::function<int16_t(const std::string&, int32_t)> error_of) {
-    offset_commit_response out;
-    for (const auto& t : shared->topics) {
-      offset_commit_response::topic ot{t.name, {}};
-      for (const auto& p : t.partitions) ot.partitions.push_back({p.index, error_of(t.name, p.index)});
-      out.topics.push_back(std::move(ot));
-    }
-    reply(encode_body(encode_offset_commit_response, v, out));
-  };
   // As Kafka: partitions of topics that do not exist (or beyond a topic's partition count) get
   // UNKNOWN_TOPIC_OR_PARTITION; only the others reach the group coordinator.
   std::set<std::string> names;
   for (const auto& t : shared->topics) names.insert(t.name);
   auto counts = std::make_shared<std::map<std::string, std::size_t>>();  // absent: unknown topic
+  auto exists = [counts](const std::string& t, int32_t p) {
+    auto it = counts->find(t);
+    return it != counts->end() && p >= 0 && static_cast<std::size_t>(p) < it->second;
+  };
+  // Answers every partition of the request: unknown ones refused, the others with error_of.
+  auto answer = [=](std::function<int16_t(const std::string&, int32_t)> error_of) {
+    offset_commit_response out;
+    for (const auto& t : shared->topics) {
+      offset_commit_response::topic ot{t.name, {}};
+      for (const auto& p : t.partitions) {
+        ot.partitions.push_back({p.index, exists(t.name, p.index) ? error_of(t.name, p.index)
+                                                                  : err(kafka_error::unknown_topic_or_partition)});
+      }
+      out.topics.push_back(std::move(ot));
+    }
+    reply(encode_body(encode_offset_commit_response, v, out));
+  };
   auto commit_known = [=] {
-    auto exists = [counts](const std::string& t, int32_t p) {
-      auto it = counts->find(t);
-      return it != counts->end() && p >= 0 && static_cast<std::size_t>(p) < it->second;
-    };
     group::offset_commit_request cr;
     cr.member_id = shared->member_id;
     cr.generation_id = shared->generation_id;
@@ -194,13 +198,8 @@ bool handle_offset_commit(self_ptr self, const request_header& h, reader& r, res
         cr.partitions.push_back({t.name, p.index, p.committed_offset, p.committed_leader_epoch, p.committed_metadata.value_or("")});
       }
     }
-    auto answer_with = [=](std::function<int16_t(const std::string&, int32_t)> known_error) {
-      answer([&](const std::string& t, int32_t p) {
-        return exists(t, p) ? known_error(t, p) : err(kafka_error::unknown_topic_or_partition);
-      });
-    };
     if (cr.partitions.empty()) {
-      answer_with([](const std::string&, int32_t) { return int16_t{0}; });
+      answer([](const std::string&, int32_t) { return int16_t{0}; });
       return;
     }
     with_group(
@@ -211,13 +210,13 @@ bool handle_offset_commit(self_ptr self, const request_header& h, reader& r, res
                   [=](const group::offset_commit_reply& rep) {
                     std::map<std::pair<std::string, int32_t>, int16_t> errors;
                     for (const auto& p : rep.partitions) errors[{p.topic, p.partition}] = code(p.error);
-                    answer_with([&](const std::string& t, int32_t p) { return errors[{t, p}]; });
+                    answer([&](const std::string& t, int32_t p) { return errors[{t, p}]; });
                   },
                   [=](caf::error&) {
-                    answer_with([](const std::string&, int32_t) { return err(kafka_error::coordinator_not_available); });
+                    answer([](const std::string&, int32_t) { return err(kafka_error::coordinator_not_available); });
                   });
         },
-        [=](int16_t e) { answer_with([e](const std::string&, int32_t) { return e; }); });
+        [=](int16_t e) { answer([e](const std::string&, int32_t) { return e; }); });
   };
   auto one_looked_up = countdown(names.size(), commit_known);
   for (const auto& name : names) {

@@ -7,33 +7,33 @@ namespace {
 
 // Kafka topic configs that are accepted, validated, stored and reported, but not acted on:
 // name, Kafka's default, and what a value must be.
-enum class kind { integer, non_negative, ratio, boolean, text, compression };
+enum class kind { integer, ratio, boolean, text, compression };
 struct stored_config {
   const char* name;
   const char* kafka_default;
   kind k;
-  int64_t min = INT64_MIN;
+  int64_t min = 0;  // integers: the smallest value allowed
 };
 const stored_config stored_configs[] = {
     {"compression.type", "producer", kind::compression},
-    {"file.delete.delay.ms", "60000", kind::non_negative},
+    {"file.delete.delay.ms", "60000", kind::integer},
     {"follower.replication.throttled.replicas", "", kind::text},
-    {"index.interval.bytes", "4096", kind::non_negative},
+    {"index.interval.bytes", "4096", kind::integer},
     {"leader.replication.throttled.replicas", "", kind::text},
     {"local.retention.bytes", "-2", kind::integer, -2},
     {"local.retention.ms", "-2", kind::integer, -2},
     {"max.compaction.lag.ms", "9223372036854775807", kind::integer, 1},
     {"message.downconversion.enable", "true", kind::boolean},
     {"message.format.version", "3.0-IV1", kind::text},
-    {"message.timestamp.after.max.ms", "9223372036854775807", kind::non_negative},
-    {"message.timestamp.before.max.ms", "9223372036854775807", kind::non_negative},
-    {"message.timestamp.difference.max.ms", "9223372036854775807", kind::non_negative},
+    {"message.timestamp.after.max.ms", "9223372036854775807", kind::integer},
+    {"message.timestamp.before.max.ms", "9223372036854775807", kind::integer},
+    {"message.timestamp.difference.max.ms", "9223372036854775807", kind::integer},
     {"min.cleanable.dirty.ratio", "0.5", kind::ratio},
-    {"min.compaction.lag.ms", "0", kind::non_negative},
+    {"min.compaction.lag.ms", "0", kind::integer},
     {"preallocate", "false", kind::boolean},
     {"remote.storage.enable", "false", kind::boolean},
     {"segment.index.bytes", "10485760", kind::integer, 4},
-    {"segment.jitter.ms", "0", kind::non_negative},
+    {"segment.jitter.ms", "0", kind::integer},
 };
 
 const stored_config* find_stored(const std::string& name) {
@@ -59,12 +59,10 @@ std::string check_stored(const stored_config& c, const std::string& value) {
       if (used != value.size() || d < 0 || d > 1) return name + " must be a number between 0 and 1";
       return {};
     }
-    case kind::integer:
-    case kind::non_negative: {
+    case kind::integer: {
       std::size_t used = 0;
       long long v = std::stoll(value, &used);
-      const int64_t min = c.k == kind::non_negative ? 0 : c.min;
-      if (used != value.size() || v < min) return name + " must be an integer of at least " + std::to_string(min);
+      if (used != value.size() || v < c.min) return name + " must be an integer of at least " + std::to_string(c.min);
       return {};
     }
   }
