@@ -34,7 +34,13 @@ std::string_view kafka_error_name(int16_t c) {
     case kafka_error::invalid_session_timeout: return "INVALID_SESSION_TIMEOUT";
     case kafka_error::rebalance_in_progress: return "REBALANCE_IN_PROGRESS";
     case kafka_error::invalid_commit_offset_size: return "INVALID_COMMIT_OFFSET_SIZE";
+    case kafka_error::topic_authorization_failed: return "TOPIC_AUTHORIZATION_FAILED";
+    case kafka_error::group_authorization_failed: return "GROUP_AUTHORIZATION_FAILED";
+    case kafka_error::cluster_authorization_failed: return "CLUSTER_AUTHORIZATION_FAILED";
     case kafka_error::invalid_timestamp: return "INVALID_TIMESTAMP";
+    case kafka_error::unsupported_sasl_mechanism: return "UNSUPPORTED_SASL_MECHANISM";
+    case kafka_error::illegal_sasl_state: return "ILLEGAL_SASL_STATE";
+    case kafka_error::sasl_authentication_failed: return "SASL_AUTHENTICATION_FAILED";
     case kafka_error::unsupported_version: return "UNSUPPORTED_VERSION";
     case kafka_error::topic_already_exists: return "TOPIC_ALREADY_EXISTS";
     case kafka_error::invalid_partitions: return "INVALID_PARTITIONS";
