@@ -30,7 +30,18 @@ struct kafka_bench_options {
   std::string acks = "1";
   int linger_ms = 5;
   bool json = false;
+  std::vector<std::string> extra;  // -X key=value, as kcat takes them (security settings ...)
 };
+
+// The bench's settings followed by the user's -X ones (which win).
+std::vector<std::pair<std::string, std::string>> settings_of(const kafka_bench_options& o,
+                                                             std::vector<std::pair<std::string, std::string>> base) {
+  for (const auto& kv : o.extra) {
+    auto eq = kv.find('=');
+    base.emplace_back(kv.substr(0, eq), eq == std::string::npos ? "" : kv.substr(eq + 1));
+  }
+  return base;
+}
 
 double since(bench_clock::time_point t0) { return std::chrono::duration<double>(bench_clock::now() - t0).count(); }
 
@@ -61,11 +72,11 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
 }
 
 bool produce(const kafka_bench_options& o, double& seconds, std::string& error) {
-  auto conf = make_conf({{"bootstrap.servers", o.bootstrap},
-                         {"linger.ms", std::to_string(o.linger_ms)},
-                         {"acks", o.acks},
-                         {"queue.buffering.max.messages", "1000000"},
-                         {"batch.size", "1000000"}},
+  auto conf = make_conf(settings_of(o, {{"bootstrap.servers", o.bootstrap},
+                                        {"linger.ms", std::to_string(o.linger_ms)},
+                                        {"acks", o.acks},
+                                        {"queue.buffering.max.messages", "1000000"},
+                                        {"batch.size", "1000000"}}),
                         error);
   if (!conf) return false;
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
@@ -104,12 +115,12 @@ bool produce(const kafka_bench_options& o, double& seconds, std::string& error) 
 }
 
 bool consume(const kafka_bench_options& o, double& seconds, double& startup, uint64_t& count, std::string& error) {
-  auto conf = make_conf({{"bootstrap.servers", o.bootstrap},
-                         {"group.id", "bench-" + std::to_string(::getpid())},
-                         {"auto.offset.reset", "earliest"},
-                         {"enable.auto.commit", "false"},
-                         {"fetch.max.bytes", "52428800"},
-                         {"max.partition.fetch.bytes", "4194304"}},
+  auto conf = make_conf(settings_of(o, {{"bootstrap.servers", o.bootstrap},
+                                        {"group.id", "bench-" + std::to_string(::getpid())},
+                                        {"auto.offset.reset", "earliest"},
+                                        {"enable.auto.commit", "false"},
+                                        {"fetch.max.bytes", "52428800"},
+                                        {"max.partition.fetch.bytes", "4194304"}}),
                         error);
   if (!conf) return false;
   char errstr[512];
@@ -194,6 +205,7 @@ void add_mode(CLI::App& parent, const std::string& mode, const std::string& help
   cmd->add_option("--records", o->records, "Records")->capture_default_str();
   cmd->add_option("--acks", o->acks, "0, 1 or -1/all")->capture_default_str();
   cmd->add_option("--linger-ms", o->linger_ms, "librdkafka linger.ms")->capture_default_str();
+  cmd->add_option("-X", o->extra, "librdkafka setting key=value (repeatable), e.g. -X security.protocol=SASL_SSL");
   cmd->add_flag("--json", o->json, "JSON only (the last line is JSON in any case)");
   cmd->callback([o] { set_exit_code(run(*o)); });
 }

@@ -7,7 +7,9 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <spdlog/spdlog.h>
 #include <thread>
@@ -15,6 +17,8 @@
 #include "actors/broker/node_actor.hpp"
 #include "runtime/broker_options.hpp"
 #include "runtime/kafka_listener.hpp"
+#include "runtime/security_topic.hpp"
+#include "actors/security/sasl.hpp"
 #include "actors/common/address.hpp"
 #include "actors/broker/caf_setup.hpp"
 #include "actors/client/actor_api.hpp"
@@ -116,35 +120,86 @@ int run_broker(runtime::broker_options opts) {
   }
   opts.node.port = *bound;
   std::string addr = host + ":" + std::to_string(*bound);
+  // Kafka listeners: the first one is what Metadata and the cluster advertise for this node.
   std::string kafka_addr = "none";
-  caf::actor kafka_listener;
+  std::string all_listeners = "none";
+  std::vector<caf::actor> kafka_listeners;
+  auto stop_listeners = [&] {
+    for (auto& l : kafka_listeners) caf::anon_send_exit(l, caf::exit_reason::user_shutdown);
+  };
+  std::shared_ptr<security::user_cache> users;  // set when a listener authenticates
   if (opts.kafka_addr != "none") {
-    runtime::kafka_listener_options ko;
-    if (!actors::split_host_port(opts.kafka_addr, ko.host, ko.port)) {
-      spdlog::error("--kafka-addr must be host:port or none, got '{}'", opts.kafka_addr);
+    std::string error;
+    auto specs = runtime::parse_listeners(opts.kafka_addr, &error);
+    if (!specs) {
+      spdlog::error("--kafka-addr: {}", error);
       close_node(sys, *node);
       return 2;
     }
-    if (!opts.advertised_kafka_addr.empty()) {
-      uint16_t adv_port = 0;
-      if (!actors::split_host_port(opts.advertised_kafka_addr, ko.advertised_host, adv_port)) {
-        spdlog::error("--advertised-kafka-addr must be host:port, got '{}'", opts.advertised_kafka_addr);
+    std::shared_ptr<runtime::tls_context> tls;
+    if (std::any_of(specs->begin(), specs->end(), [](const auto& l) { return runtime::uses_tls(l.protocol); })) {
+      auto client_auth = runtime::parse_client_auth(opts.tls_client_auth);
+      if (!client_auth) {
+        spdlog::error("--tls-client-auth must be none, requested or required, got '{}'", opts.tls_client_auth);
         close_node(sys, *node);
         return 2;
       }
-      ko.advertised_port = adv_port;
+      tls = runtime::tls_context::make({opts.tls_cert, opts.tls_key, opts.tls_ca, *client_auth}, &error);
+      if (!tls) {
+        spdlog::error("TLS: {}", error);
+        close_node(sys, *node);
+        return 2;
+      }
     }
-    ko.node_id = opts.node.node_id;
-    ko.max_request_bytes = static_cast<std::size_t>(opts.max_request_bytes);
-    ko.broker_configs = kafka_broker_configs(opts.node, ko.max_request_bytes);
-    auto kport = runtime::start_kafka_listener(sys, *node, ko, &kafka_listener);
-    if (!kport) {
-      spdlog::error("cannot listen for Kafka clients on {}: {} (is another broker using it?)", opts.kafka_addr,
-                    sys.render(kport.error()));
-      close_node(sys, *node);
-      return 1;
+    std::optional<std::vector<std::string>> mechanisms;
+    if (std::any_of(specs->begin(), specs->end(), [](const auto& l) { return runtime::uses_sasl(l.protocol); })) {
+      mechanisms = security::parse_sasl_mechanisms(opts.sasl_mechanisms, &error);
+      if (!mechanisms) {
+        spdlog::error("--sasl-mechanisms: {}", error);
+        close_node(sys, *node);
+        return 2;
+      }
+      users = std::make_shared<security::user_cache>();
     }
-    kafka_addr = ko.host + ":" + std::to_string(*kport);
+    all_listeners.clear();
+    for (std::size_t i = 0; i < specs->size(); ++i) {
+      const auto& spec = (*specs)[i];
+      runtime::kafka_listener_options ko;
+      ko.host = spec.host;
+      ko.port = spec.port;
+      ko.protocol = spec.protocol;
+      if (runtime::uses_sasl(spec.protocol)) {
+        ko.sasl_mechanisms = *mechanisms;
+        ko.users = users;
+      }
+      if (runtime::uses_tls(spec.protocol)) ko.tls = tls;
+      if (i == 0 && !opts.advertised_kafka_addr.empty()) {
+        uint16_t adv_port = 0;
+        if (!actors::split_host_port(opts.advertised_kafka_addr, ko.advertised_host, adv_port)) {
+          spdlog::error("--advertised-kafka-addr must be host:port, got '{}'", opts.advertised_kafka_addr);
+          stop_listeners();
+          close_node(sys, *node);
+          return 2;
+        }
+        ko.advertised_port = adv_port;
+      }
+      ko.node_id = opts.node.node_id;
+      ko.max_request_bytes = static_cast<std::size_t>(opts.max_request_bytes);
+      ko.broker_configs = kafka_broker_configs(opts.node, ko.max_request_bytes);
+      caf::actor listener;
+      auto kport = runtime::start_kafka_listener(sys, *node, ko, &listener);
+      if (!kport) {
+        spdlog::error("cannot listen for Kafka clients on {}:{}: {} (is another broker using it?)", spec.host, spec.port,
+                      sys.render(kport.error()));
+        stop_listeners();
+        close_node(sys, *node);
+        return 1;
+      }
+      kafka_listeners.push_back(listener);
+      const auto bound_addr = ko.host + ":" + std::to_string(*kport);
+      if (i == 0) kafka_addr = bound_addr;
+      all_listeners += (i ? "," : "") + std::string(runtime::protocol_name(spec.protocol)) + "://" + bound_addr;
+    }
   }
   std::string http_addr = "none";
   std::unique_ptr<runtime::http::http_server> http;
@@ -164,7 +219,7 @@ int run_broker(runtime::broker_options opts) {
     http = runtime::http::http_server::start(ho, client::attach_to_node(sys, *node), &error);
     if (!http) {
       spdlog::error("--http-addr: {}", error);
-      if (kafka_listener) caf::anon_send_exit(kafka_listener, caf::exit_reason::user_shutdown);
+      stop_listeners();
       close_node(sys, *node);
       return 1;
     }
@@ -191,7 +246,7 @@ int run_broker(runtime::broker_options opts) {
   if (auto error = actors::start_node(sys, *node, opts.node); !error.empty()) {
     spdlog::error("cannot start: {}", error);
     if (http) http.reset();
-    if (kafka_listener) caf::anon_send_exit(kafka_listener, caf::exit_reason::user_shutdown);
+    stop_listeners();
     return 1;
   }
   // Wait for the node to finish loading (consumer groups) before announcing readiness.
@@ -206,20 +261,32 @@ int run_broker(runtime::broker_options opts) {
       return 1;
     }
   }
+  // Users for SASL listeners (and a bootstrap file from `fluxo user create --data-dir`).
+  std::unique_ptr<runtime::security_reader> user_reader;
+  if (users || std::filesystem::exists(runtime::security_bootstrap_path(opts.node.data_dir))) {
+    if (!users) users = std::make_shared<security::user_cache>();
+    user_reader = std::make_unique<runtime::security_reader>(client::attach_to_node(sys, *node), opts.node.data_dir, users);
+    if (!user_reader->wait_loaded(std::chrono::seconds(60))) {
+      spdlog::warn("the users of {} are not loaded yet; SASL logins fail until they are", security::security_topic);
+    }
+  }
   if (!opts.ready_file.empty()) {
-    // Line 1: the CAF node address; line 2: the Kafka address; line 3: the HTTP address
-    // ("none" for a listener that is off).
-    std::ofstream(opts.ready_file + ".tmp") << addr << "\n" << kafka_addr << "\n" << http_addr << "\n";
+    // Line 1: the CAF node address; line 2: the first Kafka listener's address; line 3: the
+    // HTTP address ("none" for a listener that is off); line 4: every Kafka listener,
+    // PROTOCOL://host:port separated by commas.
+    std::ofstream(opts.ready_file + ".tmp") << addr << "\n" << kafka_addr << "\n" << http_addr << "\n"
+                                            << all_listeners << "\n";
     std::rename((opts.ready_file + ".tmp").c_str(), opts.ready_file.c_str());
   }
-  spdlog::info("fluxo broker ready: node {} at {}, kafka at {}, http at {}, data {}", opts.node.node_id, addr, kafka_addr,
-               http_addr, opts.node.data_dir);
+  spdlog::info("fluxo broker ready: node {} at {}, kafka at {}, http at {}, data {}", opts.node.node_id, addr,
+               all_listeners, http_addr, opts.node.data_dir);
 
   signals_seen.wait(0);
   if (http) http->set_stopping();
   http.reset();  // stop answering HTTP before the node closes
+  user_reader.reset();
   sys.middleman().unpublish(*node, *bound);
-  if (kafka_listener) caf::anon_send_exit(kafka_listener, caf::exit_reason::user_shutdown);
+  stop_listeners();
   bool clean = close_node(sys, *node);
   spdlog::info("fluxo broker stopped {}", clean ? "cleanly" : "with errors (see above)");
   return clean ? 0 : 1;

@@ -9,8 +9,22 @@ void add_broker_options(CLI::App& cmd, broker_options& o) {
              "section (e.g. data-dir = \"/var/lib/fluxo\"); flags on the command line win.");
   cmd.add_option("--data-dir", o.node.data_dir, "Where partition logs and metadata live")->capture_default_str();
   cmd.add_option("--node-addr", o.node_addr, "CAF node address host:port (port 0 = any free port)")->capture_default_str();
-  cmd.add_option("--kafka-addr", o.kafka_addr, "Kafka protocol listener host:port (port 0 = any free; none = off)")->capture_default_str();
-  cmd.add_option("--advertised-kafka-addr", o.advertised_kafka_addr, "host:port Metadata tells Kafka clients to use (default: --kafka-addr)");
+  cmd.add_option("--kafka-addr", o.kafka_addr,
+                 "Kafka listeners as Kafka writes them: [PROTOCOL://]host:port[,...] with PROTOCOL PLAINTEXT (the "
+                 "default), SSL, SASL_PLAINTEXT or SASL_SSL (port 0 = any free; none = off)")
+      ->capture_default_str();
+  cmd.add_option("--sasl-mechanisms", o.sasl_mechanisms,
+                 "SASL mechanisms offered on SASL listeners: SCRAM-SHA-256, SCRAM-SHA-512, PLAIN (users: fluxo user)")
+      ->capture_default_str();
+  cmd.add_option("--tls-cert", o.tls_cert, "PEM certificate (chain) of SSL / SASL_SSL listeners; give it a SAN for the "
+                 "advertised host or IP (clients verify it)");
+  cmd.add_option("--tls-key", o.tls_key, "PEM private key of --tls-cert");
+  cmd.add_option("--tls-ca", o.tls_ca, "PEM CA(s) that sign client certificates (for --tls-client-auth)");
+  cmd.add_option("--tls-client-auth", o.tls_client_auth,
+                 "Client certificates on TLS listeners: none, requested or required (principal User:<CN>)")
+      ->capture_default_str();
+  cmd.add_option("--advertised-kafka-addr", o.advertised_kafka_addr,
+                 "host:port Metadata tells Kafka clients of the first listener to use (default: its address)");
   cmd.add_option("--advertised-node-addr", o.advertised_node_addr,
                  "host:port other nodes and native clients use to reach this node's CAF port (default: --node-addr)");
   cmd.add_option("--http-addr", o.http_addr, "HTTP admin API, /metrics and web console host:port (port 0 = any free; none = off)")->capture_default_str();

@@ -17,7 +17,10 @@ namespace fluxo::runtime {
 struct broker_options {
   actors::node_options node;
   std::string node_addr = "127.0.0.1:4242";  // CAF node address (host:port; port 0 = any free)
-  std::string kafka_addr = "127.0.0.1:9092"; // Kafka protocol listener ("none" = off)
+  std::string kafka_addr = "127.0.0.1:9092"; // Kafka listeners, [PROTOCOL://]host:port,... ("none" = off)
+  std::string sasl_mechanisms = "SCRAM-SHA-256,SCRAM-SHA-512";  // offered on SASL listeners
+  std::string tls_cert, tls_key, tls_ca;      // PEM files for SSL / SASL_SSL listeners
+  std::string tls_client_auth = "none";       // none | requested | required
   std::string advertised_kafka_addr;         // what Metadata tells clients (default: kafka_addr)
   std::string advertised_node_addr;          // what other nodes and native clients use (default: node_addr)
   std::string http_addr = "127.0.0.1:8080";  // HTTP API, metrics, console ("none" = off)

@@ -71,12 +71,18 @@ bool handle_metadata(self_ptr self, const request_header& h, reader& r, responde
           [=](const actors::cluster_metadata& md) {
             metadata_response out;
             std::set<int32_t> live;
+            const auto& o = self->state.options;
             for (const auto& n : md.cluster.nodes) {
               live.insert(n.id);
-              if (n.kafka_port > 0) out.brokers.push_back({n.id, n.kafka_host, n.kafka_port, std::nullopt});
+              // This node: the address of the listener asked (clients stay on its protocol).
+              // Other nodes register their first listener only (see docs/security.md).
+              if (n.id == o.node_id) {
+                out.brokers.push_back({n.id, o.advertised_host, o.advertised_port, std::nullopt});
+              } else if (n.kafka_port > 0) {
+                out.brokers.push_back({n.id, n.kafka_host, n.kafka_port, std::nullopt});
+              }
             }
             if (out.brokers.empty()) {
-              const auto& o = self->state.options;
               out.brokers.push_back({o.node_id, o.advertised_host, o.advertised_port, std::nullopt});
             }
             out.cluster_id = md.cluster.cluster_id.empty() ? std::string("fluxo") : md.cluster.cluster_id;

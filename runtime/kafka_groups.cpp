@@ -423,6 +423,11 @@ bool handle_delete_topics(self_ptr self, const request_header& h, reader& r, res
   for (size_t i = 0; i < req->topic_names.size(); ++i) {
     auto name = req->topic_names[i];
     out->responses[i].name = name;
+    if (name == security::security_topic) {
+      out->responses[i].error_code = err(kafka_error::topic_authorization_failed);
+      done();
+      continue;
+    }
     forget_topic(self, name);
     self->request(self->state.node, self->state.options.request_timeout, actors::delete_atom::value, name)
         .then(
@@ -480,9 +485,10 @@ void describe_broker_configs(self_ptr self, const describe_configs_request::reso
   }
   auto entries = opts.broker_configs;
   const int32_t bound = opts.port != 0 ? opts.port : opts.advertised_port;
-  entries.push_back({"listeners", "PLAINTEXT://" + opts.host + ":" + std::to_string(bound)});
+  const std::string protocol(protocol_name(opts.protocol));
+  entries.push_back({"listeners", protocol + "://" + opts.host + ":" + std::to_string(bound)});
   entries.push_back(
-      {"advertised.listeners", "PLAINTEXT://" + opts.advertised_host + ":" + std::to_string(opts.advertised_port)});
+      {"advertised.listeners", protocol + "://" + opts.advertised_host + ":" + std::to_string(opts.advertised_port)});
   for (const auto& [name, value] : entries) {
     if (res.configuration_keys &&
         std::find(res.configuration_keys->begin(), res.configuration_keys->end(), name) == res.configuration_keys->end()) {

@@ -38,15 +38,25 @@ const std::map<int16_t, handler>& handlers() {
   return table;
 }
 
+void count_connections(self_ptr self) {
+  actors::metrics_of_broker().kafka_connections.set(static_cast<double>(self->state.connections.size()));
+}
+
 // Writes every response that is ready, in order, stopping at the first one still pending.
 void flush_ready(self_ptr self, caf::io::connection_handle hdl) {
   auto it = self->state.connections.find(hdl);
   if (it == self->state.connections.end()) return;
   auto& pending = it->second.pending;
   bool wrote = false;
+  auto& tls = it->second.tls;
   while (!pending.empty() && pending.front().ready) {
     auto& buf = self->wr_buf(hdl);
-    if (buf.empty()) {
+    if (tls) {
+      if (!tls->send(pending.front().frame, buf)) {
+        close_connection(self, hdl, tls->error());
+        return;
+      }
+    } else if (buf.empty()) {
       buf.swap(pending.front().frame);  // the common case: no copy
     } else {
       buf.insert(buf.end(), pending.front().frame.begin(), pending.front().frame.end());
@@ -55,17 +65,28 @@ void flush_ready(self_ptr self, caf::io::connection_handle hdl) {
     wrote = true;
   }
   if (wrote) self->flush(hdl);
+  if (pending.empty() && it->second.close_when_flushed) {
+    self->state.connections.erase(it);
+    count_connections(self);
+    self->close(hdl);  // CAF writes what is buffered before it closes
+  }
 }
 
-void count_connections(self_ptr self) {
-  actors::metrics_of_broker().kafka_connections.set(static_cast<double>(self->state.connections.size()));
-}
+}  // namespace
 
 void close_connection(self_ptr self, caf::io::connection_handle hdl, const std::string& why) {
-  spdlog::warn("kafka: closing connection {}: {}", caf::to_string(hdl), why);
+  auto it = self->state.connections.find(hdl);
+  spdlog::warn("kafka: closing connection {} from {}: {}", caf::to_string(hdl),
+               it == self->state.connections.end() ? "?" : it->second.peer, why);
   self->state.connections.erase(hdl);
   count_connections(self);
   self->close(hdl);
+}
+
+void respond_raw(self_ptr self, caf::io::connection_handle hdl, std::vector<char> frame) {
+  auto& conn = self->state.connections.at(hdl);
+  conn.pending.push_back(pending_response{conn.next_seq++, true, std::move(frame)});
+  flush_ready(self, hdl);
 }
 
 // A responder for the next response slot of the connection.
@@ -91,6 +112,8 @@ responder make_responder(self_ptr self, caf::io::connection_handle hdl, int32_t 
   };
 }
 
+namespace {
+
 // Kafka answers an unsupported version with error 35; the body is the error code alone (what
 // ApiVersions v0 starts with), which clients read as UNSUPPORTED_VERSION.
 std::vector<char> unsupported_version_body() {
@@ -100,7 +123,15 @@ std::vector<char> unsupported_version_body() {
   return out;
 }
 
+bool allowed_before_authentication(int16_t key) {
+  return key == static_cast<int16_t>(api_key::api_versions) || key == static_cast<int16_t>(api_key::sasl_handshake) ||
+         key == static_cast<int16_t>(api_key::sasl_authenticate);
+}
+
 void handle_frame(self_ptr self, caf::io::connection_handle hdl, std::vector<char>& payload) {
+  const auto& conn = self->state.connections.at(hdl);
+  const bool authenticating = conn.sasl && !conn.sasl->authenticated();
+  if (authenticating && conn.bare_tokens) return handle_bare_token(self, hdl, payload);
   reader r(payload);
   auto header = decode_request_header(r);
   if (!header) {
@@ -108,6 +139,18 @@ void handle_frame(self_ptr self, caf::io::connection_handle hdl, std::vector<cha
     return;
   }
   const auto& h = *header;
+  if (authenticating && !allowed_before_authentication(h.key)) {
+    close_connection(self, hdl, std::string(api_name(h.key)) + " request before SASL authentication");
+    return;
+  }
+  if (h.key == static_cast<int16_t>(api_key::sasl_handshake) ||
+      h.key == static_cast<int16_t>(api_key::sasl_authenticate)) {
+    if (!is_supported(h.key, h.version)) {
+      make_responder(self, hdl, h.correlation_id)(unsupported_version_body());
+      return;
+    }
+    return handle_sasl_request(self, hdl, h, r);
+  }
   if (h.key == static_cast<int16_t>(api_key::api_versions)) {
     auto reply = make_api_versions_reply(h.version);
     make_responder(self, hdl, h.correlation_id)(encode_body(encode_api_versions_response, reply.version, reply.response));
@@ -149,6 +192,38 @@ void handle_frame(self_ptr self, caf::io::connection_handle hdl, std::vector<cha
   }
 }
 
+// Hands the socket's bytes to the frame reader, through TLS on TLS listeners (writing what the
+// handshake wants sent). False when the connection was closed.
+bool receive_bytes(self_ptr self, caf::io::connection_handle hdl, connection_state& conn, const std::vector<char>& bytes) {
+  if (!conn.tls) {
+    conn.frames.append(std::span<const char>(bytes.data(), bytes.size()));
+    return true;
+  }
+  std::vector<char> plaintext;
+  const bool was_done = conn.tls->handshake_done();
+  const bool ok = conn.tls->receive(bytes, plaintext);
+  auto& out = self->wr_buf(hdl);
+  const auto before = out.size();
+  conn.tls->take_output(out);  // handshake records, or the alert that explains a failure
+  if (out.size() != before) self->flush(hdl);
+  if (!ok) {
+    if (conn.tls->peer_closed()) {
+      self->state.connections.erase(hdl);
+      count_connections(self);
+      self->close(hdl);
+    } else {
+      close_connection(self, hdl, "TLS: " + conn.tls->error());
+    }
+    return false;
+  }
+  if (!was_done && conn.tls->handshake_done()) {
+    conn.principal = conn.tls->peer_principal();
+    if (!conn.principal.empty()) spdlog::info("kafka: {} presented a client certificate as {}", conn.peer, conn.principal);
+  }
+  conn.frames.append(std::span<const char>(plaintext.data(), plaintext.size()));
+  return true;
+}
+
 caf::behavior listener_behavior(self_ptr self, caf::io::doorman_ptr doorman, actors::node_actor node,
                                 kafka_listener_options options) {
   self->state.node = std::move(node);
@@ -157,14 +232,18 @@ caf::behavior listener_behavior(self_ptr self, caf::io::doorman_ptr doorman, act
   self->add_doorman(std::move(doorman));
   return {
     [=](const caf::io::new_connection_msg& msg) {
-      self->state.connections.emplace(msg.handle, connection_state(self->state.options.max_request_bytes));
+      auto& conn =
+          self->state.connections.emplace(msg.handle, connection_state(self->state.options.max_request_bytes)).first->second;
+      conn.peer = self->remote_addr(msg.handle) + ":" + std::to_string(self->remote_port(msg.handle));
+      if (uses_sasl(self->state.options.protocol)) conn.sasl.emplace(self->state.options.sasl_mechanisms);
+      if (self->state.options.tls) conn.tls = std::make_unique<tls_session>(self->state.options.tls);
       count_connections(self);
       self->configure_read(msg.handle, caf::io::receive_policy::at_most(64 * 1024));
     },
     [=](const caf::io::new_data_msg& msg) {
       auto it = self->state.connections.find(msg.handle);
       if (it == self->state.connections.end()) return;
-      it->second.frames.append(std::span<const char>(msg.buf.data(), msg.buf.size()));
+      if (!receive_bytes(self, msg.handle, it->second, msg.buf)) return;
       while (auto frame = it->second.frames.next()) {
         handle_frame(self, msg.handle, *frame);
         it = self->state.connections.find(msg.handle);
@@ -184,6 +263,11 @@ caf::behavior listener_behavior(self_ptr self, caf::io::doorman_ptr doorman, act
 
 void with_topic(self_ptr self, const std::string& topic, bool create,
                 std::function<void(int16_t, const std::vector<actors::partition_actor>&)> fn) {
+  if (topic == security::security_topic) {
+    // Users' credentials: managed with `fluxo user` over the node port, never through Kafka.
+    fn(actors::code(actors::kafka_error::topic_authorization_failed), {});
+    return;
+  }
   auto it = self->state.routes.find(topic);
   if (it != self->state.routes.end()) {
     // A copy: callbacks call forget_topic() when a partition has no leader, which erases the
@@ -236,6 +320,12 @@ std::function<void()> countdown(std::size_t count, std::function<void()> done) {
 
 caf::expected<uint16_t> start_kafka_listener(caf::actor_system& sys, actors::node_actor node,
                                              kafka_listener_options options, caf::actor* handle) {
+  if (uses_sasl(options.protocol) && (!options.users || options.sasl_mechanisms.empty())) {
+    return caf::make_error(caf::sec::invalid_argument, "a SASL listener needs users and mechanisms");
+  }
+  if (uses_tls(options.protocol) != (options.tls != nullptr)) {
+    return caf::make_error(caf::sec::invalid_argument, "a TLS listener needs a TLS context (and only it)");
+  }
   auto& mm = sys.middleman();
   auto doorman = mm.backend().new_tcp_doorman(options.port, options.host.c_str(), true);  // SO_REUSEADDR (see broker.cpp)
   if (!doorman) return doorman.error();
@@ -244,8 +334,8 @@ caf::expected<uint16_t> start_kafka_listener(caf::actor_system& sys, actors::nod
   if (options.advertised_port < 0) options.advertised_port = port;
   auto listener = mm.spawn_broker(kafka_impl::listener_behavior, std::move(*doorman), std::move(node), options);
   if (handle) *handle = listener;
-  spdlog::info("kafka listener on {}:{} (advertised as {}:{})", options.host, port, options.advertised_host,
-               options.advertised_port);
+  spdlog::info("kafka listener {}://{}:{} (advertised as {}:{})", protocol_name(options.protocol), options.host, port,
+               options.advertised_host, options.advertised_port);
   return port;
 }
 

@@ -7,15 +7,30 @@
 // Connection rules: a frame over max_request_bytes, a malformed header or an undecodable body
 // closes that connection only (logged with the reason); an unsupported API or version gets
 // error 35 (UNSUPPORTED_VERSION); acks=0 produce requests get no response.
+//
+// TLS (SSL and SASL_SSL listeners): every byte of a connection passes through its tls_session;
+// a failed handshake closes it (logged). A verified client certificate makes the connection's
+// principal User:<CN>.
+//
+// Authentication (SASL_PLAINTEXT and SASL_SSL listeners): until a connection has authenticated, only
+// ApiVersions, SaslHandshake and SaslAuthenticate are answered; any other request closes it.
+// Tokens travel in SaslAuthenticate (SaslHandshake v1) or as bare frames (SaslHandshake v0,
+// KIP-152). A failed authentication is answered (SaslAuthenticate: error 58 with a message),
+// logged with the client's address and the user name (never the password), and the
+// connection is closed. The users are read at each handshake from `users`.
 #pragma once
 
 #include <chrono>
-#include <vector>
-#include <utility>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "actors/broker/node_actor.hpp"
+#include "actors/security/users.hpp"
+#include "runtime/listener_spec.hpp"
+#include "runtime/tls.hpp"
 
 namespace fluxo::runtime {
 
@@ -31,6 +46,10 @@ struct kafka_listener_options {
   // names (read-only: they change with a restart). The listener adds listeners and
   // advertised.listeners itself.
   std::vector<std::pair<std::string, std::string>> broker_configs;
+  listener_protocol protocol = listener_protocol::plaintext;
+  std::vector<std::string> sasl_mechanisms;         // the ones offered on a SASL listener
+  std::shared_ptr<security::user_cache> users;     // set on a SASL listener
+  std::shared_ptr<tls_context> tls;                // set on an SSL / SASL_SSL listener
 };
 
 // Binds and starts the listener; returns the bound port.

@@ -17,6 +17,7 @@
 
 #include "actors/broker/node_actor.hpp"
 #include "actors/partition/producer_state.hpp"
+#include "actors/security/sasl.hpp"
 #include "runtime/metrics/metrics.hpp"
 #include "runtime/kafka/frame.hpp"
 #include "runtime/kafka/messages.hpp"
@@ -38,6 +39,14 @@ struct connection_state {
   // itself, per partition: the ones the client pipelined behind them get the same answer
   // (see producer_state.hpp, failover fence).
   std::map<std::pair<std::string, int32_t>, actors::producer_state_table> refused;
+  std::string peer;  // the client's "address:port", for logs
+  // On a SASL listener: the connection's authentication (requests other than ApiVersions and
+  // SASL ones are refused until it is done); `bare_tokens` after SaslHandshake v0 (KIP-152).
+  std::optional<security::sasl_authenticator> sasl;
+  bool bare_tokens = false;
+  std::unique_ptr<tls_session> tls;  // on TLS listeners
+  std::string principal;             // "User:<name>" once known (client certificate or SASL)
+  bool close_when_flushed = false;  // a failed authentication: answer, then close
   explicit connection_state(std::size_t max) : frames(max) {}
 };
 
@@ -74,6 +83,17 @@ using responder = std::function<void(std::vector<char> body)>;
 void with_topic(self_ptr self, const std::string& topic, bool create,
                 std::function<void(int16_t, const std::vector<actors::partition_actor>&)> fn);
 void forget_topic(self_ptr self, const std::string& topic);
+
+// A responder for the connection's next response slot (responses go out in request order).
+responder make_responder(self_ptr self, caf::io::connection_handle hdl, int32_t correlation_id);
+// Queues a whole frame (size prefix included) as the next response: bare SASL tokens.
+void respond_raw(self_ptr self, caf::io::connection_handle hdl, std::vector<char> frame);
+void close_connection(self_ptr self, caf::io::connection_handle hdl, const std::string& why);
+
+// SASL (kafka_auth.cpp). handle_sasl_request answers SaslHandshake / SaslAuthenticate;
+// handle_bare_token takes a frame after SaslHandshake v0 as a token.
+void handle_sasl_request(self_ptr self, caf::io::connection_handle hdl, const kafka::request_header& h, kafka::reader& r);
+void handle_bare_token(self_ptr self, caf::io::connection_handle hdl, const std::vector<char>& token);
 
 // Calls done() once `count` parts called the returned function.
 std::function<void()> countdown(std::size_t count, std::function<void()> done);

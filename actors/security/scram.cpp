@@ -264,7 +264,8 @@ scram_server::step_result scram_server::first(std::string_view msg) {
   if (server_nonce_.empty()) {
     server_nonce_ = base64_encode(random_bytes(24));
   }
-  nonce_ = std::string(attrs[1].second) + server_nonce_;
+  client_nonce_ = std::string(attrs[1].second);
+  nonce_ = client_nonce_ + server_nonce_;
   server_first_ = "r=" + nonce_ + ",s=" + base64_encode(credential_.salt) + ",i=" + std::to_string(credential_.iterations);
   out.ok = true;
   out.reply = server_first_;
@@ -290,7 +291,9 @@ scram_server::step_result scram_server::final(std::string_view msg) {
     out.error = "the channel binding of the client-final message differs from the client-first";
     return out;
   }
-  if (attrs[1].second != nonce_) {
+  // librdkafka < 2.3 repeats its own nonce in front of the server's (Kafka only checks that the
+  // nonce ends with the server's); accept exactly that form too.
+  if (attrs[1].second != nonce_ && attrs[1].second != client_nonce_ + nonce_) {
     out.error = "the client-final message carries another nonce";
     return out;
   }

@@ -104,6 +104,7 @@ class scram_server {
   std::string gs2_header_;
   std::string client_first_bare_;
   std::string server_first_;
+  std::string client_nonce_;
   std::string nonce_;
 };
 

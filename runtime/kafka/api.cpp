@@ -17,12 +17,14 @@ std::string_view api_name(int16_t key) {
     case api_key::sync_group: return "SyncGroup";
     case api_key::describe_groups: return "DescribeGroups";
     case api_key::list_groups: return "ListGroups";
+    case api_key::sasl_handshake: return "SaslHandshake";
     case api_key::api_versions: return "ApiVersions";
     case api_key::create_topics: return "CreateTopics";
     case api_key::delete_topics: return "DeleteTopics";
     case api_key::init_producer_id: return "InitProducerId";
     case api_key::describe_configs: return "DescribeConfigs";
     case api_key::alter_configs: return "AlterConfigs";
+    case api_key::sasl_authenticate: return "SaslAuthenticate";
     case api_key::create_partitions: return "CreatePartitions";
     case api_key::delete_groups: return "DeleteGroups";
   }

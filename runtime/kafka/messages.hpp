@@ -16,4 +16,5 @@
 #include "runtime/kafka/metadata.hpp"
 #include "runtime/kafka/offsets.hpp"
 #include "runtime/kafka/produce_fetch.hpp"
+#include "runtime/kafka/sasl.hpp"
 #include "runtime/kafka/wire.hpp"

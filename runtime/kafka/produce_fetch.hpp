@@ -136,8 +136,10 @@ struct fetch_response {
     // Empty array by default (null is allowed on the wire).
     std::optional<std::vector<aborted_transaction>> aborted_transactions =
         std::vector<aborted_transaction>{};
-    int32_t preferred_read_replica = -1;       // v11
-    std::optional<std::vector<char>> records;  // whole RecordBatch v2 batches
+    int32_t preferred_read_replica = -1;  // v11
+    // Whole RecordBatch v2 batches. Empty, not null, by default: Kafka answers an error
+    // partition with empty records, and librdkafka 2.0 fails to parse a null (size -1).
+    std::optional<std::vector<char>> records = std::vector<char>{};
     bool operator==(const partition&) const = default;
   };
   struct topic {

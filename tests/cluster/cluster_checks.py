@@ -1,6 +1,8 @@
 """Checks shared by the cluster tests and the cluster benchmark: producers that record what was
 acknowledged, reading a topic back to its high watermarks, and the no-loss / no-duplicate /
 byte-identical-replica verdicts."""
+import logging
+import os
 import threading
 import time
 
@@ -44,6 +46,14 @@ class AckedProducer:
         conf.update(extra or {})
         self.fatal_reasons = []
         conf["error_cb"] = self._error
+        debug_dir = os.environ.get("FLUXO_RDKAFKA_DEBUG")  # librdkafka's idempotence log, per producer
+        if debug_dir:
+            log = logging.getLogger("rdkafka." + prefix)
+            handler = logging.FileHandler(os.path.join(debug_dir, "rdkafka-%s.log" % prefix))
+            handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+            log.addHandler(handler)
+            log.setLevel(logging.DEBUG)
+            conf.update({"debug": "eos", "logger": log})
         self.conf = conf
         self.p = Producer(conf)
         self.recreated = 0

@@ -31,12 +31,14 @@ TEST(KafkaApi, VersionTableIsSortedAndNonFlexible) {
       case api_key::sync_group: return 4;
       case api_key::describe_groups: return 5;
       case api_key::list_groups: return 3;
+      case api_key::sasl_handshake: return 100;  // never flexible
       case api_key::api_versions: return 3;
       case api_key::create_topics: return 5;
       case api_key::delete_topics: return 4;
       case api_key::init_producer_id: return 2;
       case api_key::describe_configs: return 4;
       case api_key::alter_configs: return 2;
+      case api_key::sasl_authenticate: return 2;
       case api_key::create_partitions: return 2;
       case api_key::delete_groups: return 2;
     }
@@ -54,7 +56,8 @@ TEST(KafkaApi, VersionTableIsSortedAndNonFlexible) {
   EXPECT_TRUE(is_supported(api_key::produce, 3));
   EXPECT_FALSE(is_supported(api_key::produce, 2));  // old MessageSet format
   EXPECT_FALSE(is_supported(api_key::api_versions, 3));
-  EXPECT_FALSE(is_supported(int16_t{17}, 0));  // SaslHandshake: not implemented
+  EXPECT_TRUE(is_supported(int16_t{17}, 1));  // SaslHandshake
+  EXPECT_FALSE(is_supported(int16_t{17}, 2));
   EXPECT_EQ(find_api(99), nullptr);
   EXPECT_EQ(api_name(int16_t{99}), "Unknown");
 }
@@ -346,6 +349,41 @@ TEST(KafkaGolden, DecodeRejectsVersionsOutsideTheTable) {
   EXPECT_EQ(r.error(), "produce_request v2: unsupported version 2");
   reader r2(empty);
   EXPECT_FALSE(decode_fetch_request(r2, 12));
+}
+
+// ---- SASL ------------------------------------------------------------------------------------
+
+TEST(KafkaRequest, SaslHandshakeAndAuthenticateAsLibrdkafkaSendsThem) {
+  for (int16_t v : {0, 1}) {
+    bytes_builder b;
+    b.str("SCRAM-SHA-256");
+    reader r(b.data());
+    auto m = decode_sasl_handshake_request(r, v);
+    ASSERT_TRUE(m) << r.error();
+    EXPECT_EQ(m->mechanism, "SCRAM-SHA-256");
+    EXPECT_TRUE(same_bytes(encoded(encode_sasl_handshake_request, v, *m), b));
+  }
+  bytes_builder token;
+  token.i32(5).raw("n,,n=");
+  reader r(token.data());
+  auto a = decode_sasl_authenticate_request(r, 1);
+  ASSERT_TRUE(a) << r.error();
+  EXPECT_EQ(std::string(a->auth_bytes.begin(), a->auth_bytes.end()), "n,,n=");
+  EXPECT_TRUE(same_bytes(encoded(encode_sasl_authenticate_request, 1, *a), token));
+}
+
+TEST(KafkaResponse, SaslHandshakeAndAuthenticateLayouts) {
+  sasl_handshake_response h{33, {"SCRAM-SHA-256", "PLAIN"}};
+  bytes_builder hb;
+  hb.i16(33).i32(2).str("SCRAM-SHA-256").str("PLAIN");
+  EXPECT_TRUE(same_bytes(encoded(encode_sasl_handshake_response, 1, h), hb));
+  sasl_authenticate_response a{58, std::string("bad"), {'v', '='}, 0};
+  for (int16_t v : {0, 1}) {
+    bytes_builder ab;
+    ab.i16(58).str("bad").i32(2).raw("v=");
+    if (v >= 1) ab.i64(0);
+    EXPECT_TRUE(same_bytes(encoded(encode_sasl_authenticate_response, v, a), ab)) << "v" << v;
+  }
 }
 
 }  // namespace

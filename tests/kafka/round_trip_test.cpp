@@ -259,6 +259,13 @@ list_groups_response list_groups_resp(sv v) {
 delete_groups_request delete_groups_req(sv) { return {{"g1", "g2"}}; }
 delete_groups_response delete_groups_resp(sv) { return {3, {{"g1", 0}, {"g2", 68}}}; }
 
+sasl_handshake_request sasl_handshake_req(sv) { return {"SCRAM-SHA-512"}; }
+sasl_handshake_response sasl_handshake_resp(sv) { return {33, {"SCRAM-SHA-256", "PLAIN"}}; }
+sasl_authenticate_request sasl_authenticate_req(sv) { return {{'n', ',', ',', 'n', '='}}; }
+sasl_authenticate_response sasl_authenticate_resp(sv v) {
+  return {58, std::string("no"), {'v', '='}, v.ge(1) ? int64_t{3600000} : int64_t{0}};
+}
+
 api_versions_request api_versions_req(sv) { return {}; }
 api_versions_response api_versions_resp(sv v) {
   auto m = make_api_versions_reply(v.version).response;
@@ -428,6 +435,12 @@ void check_api_version(api_key key, int16_t v) {
       return;
     case api_key::delete_groups:
       CHECK_API(delete_groups, delete_groups_req, delete_groups_resp);
+      return;
+    case api_key::sasl_handshake:
+      CHECK_API(sasl_handshake, sasl_handshake_req, sasl_handshake_resp);
+      return;
+    case api_key::sasl_authenticate:
+      CHECK_API(sasl_authenticate, sasl_authenticate_req, sasl_authenticate_resp);
       return;
   }
   ADD_FAILURE() << "no round trip for api key " << static_cast<int>(key);

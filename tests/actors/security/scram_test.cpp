@@ -140,6 +140,28 @@ TEST(Scram, MalformedMessagesAreRefused) {
   EXPECT_FALSE(server.step("c=biws,r=x,p=AAAA").ok) << "the exchange ended at the first failure";
 }
 
+TEST(Scram, AcceptsLibrdkafkasRepeatedClientNonce) {
+  // librdkafka < 2.3 sends r=<client nonce><server's r> (Kafka only checks the suffix).
+  auto cred = new_scram_credential(scram_mechanism::sha256, "pw");
+  scram_server server(scram_mechanism::sha256, [&](const std::string&) { return std::optional(cred); }, "SRV");
+  scram_client client(scram_mechanism::sha256, "u", "pw");
+  auto first = server.step(client.first());
+  ASSERT_TRUE(first.ok);
+  auto final = client.final(first.reply);
+  final.replace(final.find("r=") + 2, 0, client.nonce);  // r=<cnonce><cnonce><snonce>
+  // The proof covers the message as sent: sign it again.
+  std::string without_proof = final.substr(0, final.find(",p="));
+  std::string auth = client.bare() + "," + first.reply + "," + without_proof;
+  auto client_key = scram_hmac(scram_mechanism::sha256, client.salted, "Client Key");
+  auto signature = scram_hmac(scram_mechanism::sha256, scram_hash(scram_mechanism::sha256, client_key), auth);
+  for (std::size_t i = 0; i < client_key.size(); ++i) client_key[i] = static_cast<char>(client_key[i] ^ signature[i]);
+  auto result = server.step(without_proof + ",p=" + base64_encode(client_key));
+  EXPECT_TRUE(result.ok) << result.error;
+  scram_server strict(scram_mechanism::sha256, [&](const std::string&) { return std::optional(cred); }, "SRV");
+  ASSERT_TRUE(strict.step(client.first()).ok);
+  EXPECT_FALSE(strict.step("c=biws,r=other" + client.nonce + "SRV,p=AAAA").ok) << "any other prefix is refused";
+}
+
 TEST(Scram, NamesAreUnescapedAsTheRfcSays) {
   EXPECT_EQ(scram_unescape_name("a=2Cb=3Dc"), "a,b=c");
   EXPECT_EQ(scram_unescape_name("a=2"), std::nullopt);

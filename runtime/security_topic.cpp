@@ -1,0 +1,142 @@
+#include "runtime/security_topic.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace fluxo::runtime {
+
+namespace {
+
+constexpr auto poll_wait = std::chrono::milliseconds(500);
+constexpr auto retry_pause = std::chrono::seconds(1);
+constexpr std::size_t read_batch = 1000;
+
+}  // namespace
+
+client::topic_config security_topic_config() {
+  client::topic_config c;
+  c.partitions = 1;
+  c.cleanup_policy = "compact";
+  c.retention_ms = -1;
+  return c;
+}
+
+client::status ensure_security_topic(client::connection& conn) {
+  auto st = conn.create_topic(std::string(security::security_topic), security_topic_config());
+  if (st.code == actors::code(actors::kafka_error::topic_already_exists)) return client::status::success();
+  return st;
+}
+
+std::string security_bootstrap_path(const std::string& data_dir) {
+  return (std::filesystem::path(data_dir) / "security-bootstrap.txt").string();
+}
+
+bool append_security_bootstrap(const std::string& data_dir, const std::string& key, const std::string& value,
+                               std::string* error) {
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  std::ofstream out(security_bootstrap_path(data_dir), std::ios::app);
+  out << key << '\t' << value << '\n';
+  out.flush();
+  if (!out) {
+    if (error) *error = "cannot write " + security_bootstrap_path(data_dir);
+    return false;
+  }
+  return true;
+}
+
+security_reader::security_reader(std::unique_ptr<client::connection> conn, std::string data_dir,
+                                 std::shared_ptr<security::user_cache> cache)
+    : conn_(std::move(conn)), data_dir_(std::move(data_dir)), cache_(std::move(cache)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+security_reader::~security_reader() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+bool security_reader::wait_loaded(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_for(lock, timeout, [this] { return loaded_; });
+}
+
+void security_reader::mark_loaded() {
+  std::lock_guard<std::mutex> g(mu_);
+  spdlog::info("users loaded from {}: {}", security::security_topic, cache_->get()->size());
+  loaded_ = true;
+  cv_.notify_all();
+}
+
+bool security_reader::import_bootstrap() {
+  const auto path = security_bootstrap_path(data_dir_);
+  std::ifstream in(path);
+  if (!in) return true;
+  auto producer = conn_->make_producer(client::producer_options{.acks = -1});
+  std::string line;
+  std::size_t count = 0;
+  while (std::getline(in, line)) {
+    auto tab = line.find('\t');
+    if (tab == std::string::npos) continue;
+    producer->send_to({std::string(security::security_topic), 0}, line.substr(0, tab), line.substr(tab + 1));
+    ++count;
+  }
+  if (auto st = producer->flush(std::chrono::seconds(30)); !st.ok()) {
+    spdlog::error("importing {} into {} failed: {}; retrying", path, security::security_topic, st.message);
+    return false;
+  }
+  std::error_code ec;
+  std::filesystem::rename(path, path + ".imported", ec);
+  spdlog::info("imported {} security records from {}", count, path);
+  return true;
+}
+
+void security_reader::run() {
+  const client::topic_partition tp{std::string(security::security_topic), 0};
+  auto store = std::make_shared<security::user_store>();
+  int64_t next = 0;
+  bool ready = false;    // the topic exists and the bootstrap file is imported
+  int64_t end_at_start = -1;
+  bool loaded = false;
+  while (!stopping_) {
+    if (!ready) {
+      auto st = ensure_security_topic(*conn_);
+      if (st.ok() && import_bootstrap()) {
+        ready = true;
+      } else {
+        if (!st.ok()) spdlog::warn("{} is not available yet: {}", security::security_topic, st.message);
+        std::this_thread::sleep_for(retry_pause);
+        continue;
+      }
+    }
+    auto got = conn_->read(tp, next, read_batch, loaded ? poll_wait : std::chrono::milliseconds(0));
+    if (!got.st.ok()) {
+      if (!stopping_) spdlog::warn("reading {} at offset {}: {}", security::security_topic, next, got.st.message);
+      std::this_thread::sleep_for(retry_pause);
+      continue;
+    }
+    if (end_at_start < 0) end_at_start = got.high_watermark;
+    if (!got.records.empty()) {
+      auto changed = std::make_shared<security::user_store>(*store);
+      for (const auto& rec : got.records) {
+        if (!rec.key) continue;
+        std::optional<std::string_view> value;
+        if (rec.value) value = *rec.value;
+        if (changed->apply(*rec.key, value) == security::user_store::applied::malformed) {
+          spdlog::error("{} offset {}: malformed record '{}' skipped", security::security_topic, rec.offset, *rec.key);
+        }
+      }
+      store = changed;
+      cache_->set(store);
+    }
+    next = std::max(next, got.next_offset);
+    if (!loaded && next >= end_at_start) {
+      loaded = true;
+      mark_loaded();
+    }
+  }
+}
+
+}  // namespace fluxo::runtime
