@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_GEN  := -G Ninja
 
-.PHONY: all deps build test test-asan demo bench-storage bench-broker bench-cluster clean
+.PHONY: all deps build test test-asan demo bench-storage bench-broker bench-cluster bench-security clean
 
 all: build
 
@@ -51,6 +51,10 @@ bench-broker: build
 # failover times, a drain, and no loss over injected faults.
 bench-cluster: build
 	/usr/bin/python3 bench/cluster_bench.py $(BUILD)/bin/fluxo
+
+# TLS and SASL costs on one broker: PLAINTEXT vs SSL vs SASL_SSL throughput, login times.
+bench-security: build
+	/usr/bin/python3 bench/security_bench.py $(BUILD)/bin/fluxo
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)
