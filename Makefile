@@ -1,10 +1,12 @@
 # fluxo — entry points. `make demo` and `make test` work on a fresh Debian 12 machine as root.
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 20
 JOBS       ?= $(shell nproc)
 CMAKE_GEN  := -G Ninja
 
-.PHONY: all deps build test test-asan demo bench-storage bench-broker bench-cluster bench-security clean
+.PHONY: all deps build test test-asan demo bench-storage bench-broker bench-cluster bench-security fuzz clean
 
 all: build
 
@@ -17,7 +19,7 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Every test (ctest labels: storage, actors, kafka, cli, console, samples, integration, cluster;
+# Every test (ctest labels: storage, actors, kafka, cli, console, samples, integration, cluster, security;
 # slow marks the multi-process fault scenarios).
 # Run one area with e.g. `make test LABEL=storage`; leave some out with EXCLUDE=slow.
 test: build
@@ -33,6 +35,16 @@ test-asan: deps $(BUILD_ASAN)/build.ninja
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS) $(if $(LABEL),-L '$(LABEL)',) $(if $(EXCLUDE),-LE '$(EXCLUDE)',)
+
+# libFuzzer targets (clang, ASan + UBSan) for the Kafka request decoder and SASL/SCRAM, run for
+# FUZZ_SECONDS each (CI: briefly; a long run: make fuzz FUZZ_SECONDS=3600). See tests/fuzz.
+$(BUILD_FUZZ)/build.ninja:
+	CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLUXO_FUZZ=ON \
+	  -DFLUXO_BUILD_BENCH=OFF
+
+fuzz: deps $(BUILD_FUZZ)/build.ninja
+	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz_kafka_request fuzz_sasl
+	scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
 
 # The demo builds only what it runs (no tests, no benchmarks): a newcomer's first command is quick.
 DEMO_TARGETS := fluxo durable_log quickstart orders
@@ -57,4 +69,4 @@ bench-security: build
 	/usr/bin/python3 bench/security_bench.py $(BUILD)/bin/fluxo
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -124,6 +124,9 @@ std::optional<std::string> base64_decode(std::string_view text) {
   std::size_t len = static_cast<std::size_t>(n);
   for (auto it = text.rbegin(); it != text.rend() && *it == '=' && len > 0; ++it) --len;
   out.resize(len);
+  // Canonical base64 only: padding at the end alone and no stray bits (found by fuzz_sasl:
+  // "/=3D" decoded to something that encodes differently).
+  if (base64_encode(out) != text) return std::nullopt;
   return out;
 }
 

@@ -190,6 +190,8 @@ TEST(Base64, DecodesWhatItEncodes) {
   }
   EXPECT_EQ(base64_decode("abc"), std::nullopt);
   EXPECT_EQ(base64_decode("ab!="), std::nullopt);
+  EXPECT_EQ(base64_decode("/=3D"), std::nullopt) << "padding in the middle (a fuzz_sasl finding)";
+  EXPECT_EQ(base64_decode("AB=="), std::nullopt) << "stray bits after the last byte";
 }
 
 TEST(UserStore, RecordsAddReplaceAndDeleteCredentials) {
