@@ -127,7 +127,7 @@ int run_broker(runtime::broker_options opts) {
   auto stop_listeners = [&] {
     for (auto& l : kafka_listeners) caf::anon_send_exit(l, caf::exit_reason::user_shutdown);
   };
-  std::shared_ptr<security::user_cache> users;  // set when a listener authenticates
+  std::shared_ptr<security::security_cache> security_data;  // users and ACLs, set when a listener authenticates
   if (opts.kafka_addr != "none") {
     std::string error;
     auto specs = runtime::parse_listeners(opts.kafka_addr, &error);
@@ -159,7 +159,35 @@ int run_broker(runtime::broker_options opts) {
         close_node(sys, *node);
         return 2;
       }
-      users = std::make_shared<security::user_cache>();
+      security_data = std::make_shared<security::security_cache>();
+    }
+    // The ACL authorizer: on by default as soon as a listener knows who its clients are.
+    const bool authenticating =
+        security_data != nullptr || (tls && opts.tls_client_auth != "none");
+    if (!opts.authorizer.empty() && opts.authorizer != "none" && opts.authorizer != "acl") {
+      spdlog::error("--authorizer must be none or acl, got '{}'", opts.authorizer);
+      close_node(sys, *node);
+      return 2;
+    }
+    const bool authorize = opts.authorizer.empty() ? authenticating : opts.authorizer == "acl";
+    if (authorize && !security_data) security_data = std::make_shared<security::security_cache>();
+    security::authorizer_settings authz;
+    authz.allow_everyone_if_no_acl = opts.allow_everyone_if_no_acl;
+    for (std::string_view rest = opts.super_users; !rest.empty();) {
+      auto comma = rest.find(',');
+      auto name = rest.substr(0, comma);
+      if (!name.starts_with("User:") || name.size() == 5) {
+        spdlog::error("--super-users takes User:<name> principals, got '{}'", name);
+        close_node(sys, *node);
+        return 2;
+      }
+      authz.super_users.emplace(name);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+    if (authorize) {
+      spdlog::info("ACL authorizer on (super users: {}; allow everyone if no ACL: {})",
+                   opts.super_users.empty() ? "none" : opts.super_users, opts.allow_everyone_if_no_acl);
     }
     all_listeners.clear();
     for (std::size_t i = 0; i < specs->size(); ++i) {
@@ -170,9 +198,12 @@ int run_broker(runtime::broker_options opts) {
       ko.protocol = spec.protocol;
       if (runtime::uses_sasl(spec.protocol)) {
         ko.sasl_mechanisms = *mechanisms;
-        ko.users = users;
+        ko.security = security_data;
       }
       if (runtime::uses_tls(spec.protocol)) ko.tls = tls;
+      ko.authorize = authorize;
+      ko.authorizer = authz;
+      if (authorize) ko.security = security_data;
       if (i == 0 && !opts.advertised_kafka_addr.empty()) {
         uint16_t adv_port = 0;
         if (!actors::split_host_port(opts.advertised_kafka_addr, ko.advertised_host, adv_port)) {
@@ -263,9 +294,9 @@ int run_broker(runtime::broker_options opts) {
   }
   // Users for SASL listeners (and a bootstrap file from `fluxo user create --data-dir`).
   std::unique_ptr<runtime::security_reader> user_reader;
-  if (users || std::filesystem::exists(runtime::security_bootstrap_path(opts.node.data_dir))) {
-    if (!users) users = std::make_shared<security::user_cache>();
-    user_reader = std::make_unique<runtime::security_reader>(client::attach_to_node(sys, *node), opts.node.data_dir, users);
+  if (security_data || std::filesystem::exists(runtime::security_bootstrap_path(opts.node.data_dir))) {
+    if (!security_data) security_data = std::make_shared<security::security_cache>();
+    user_reader = std::make_unique<runtime::security_reader>(client::attach_to_node(sys, *node), opts.node.data_dir, security_data);
     if (!user_reader->wait_loaded(std::chrono::seconds(60))) {
       spdlog::warn("the users of {} are not loaded yet; SASL logins fail until they are", security::security_topic);
     }

@@ -23,6 +23,13 @@ void add_broker_options(CLI::App& cmd, broker_options& o) {
   cmd.add_option("--tls-client-auth", o.tls_client_auth,
                  "Client certificates on TLS listeners: none, requested or required (principal User:<CN>)")
       ->capture_default_str();
+  cmd.add_option("--authorizer", o.authorizer,
+                 "none or acl: check every Kafka request against the ACLs (default: acl when a listener "
+                 "authenticates with SASL or client certificates, else none)");
+  cmd.add_option("--super-users", o.super_users, "Principals allowed everything, e.g. User:admin,User:ops");
+  cmd.add_option("--allow-everyone-if-no-acl", o.allow_everyone_if_no_acl,
+                 "Let anyone use a resource that no ACL applies to (Kafka's allow.everyone.if.no.acl.found)")
+      ->capture_default_str();
   cmd.add_option("--advertised-kafka-addr", o.advertised_kafka_addr,
                  "host:port Metadata tells Kafka clients of the first listener to use (default: its address)");
   cmd.add_option("--advertised-node-addr", o.advertised_node_addr,

@@ -21,6 +21,9 @@ struct broker_options {
   std::string sasl_mechanisms = "SCRAM-SHA-256,SCRAM-SHA-512";  // offered on SASL listeners
   std::string tls_cert, tls_key, tls_ca;      // PEM files for SSL / SASL_SSL listeners
   std::string tls_client_auth = "none";       // none | requested | required
+  std::string authorizer;                     // none | acl; default: acl when a listener authenticates
+  std::string super_users;                    // "User:a,User:b": allowed everything
+  bool allow_everyone_if_no_acl = false;      // a resource no ACL applies to is open
   std::string advertised_kafka_addr;         // what Metadata tells clients (default: kafka_addr)
   std::string advertised_node_addr;          // what other nodes and native clients use (default: node_addr)
   std::string http_addr = "127.0.0.1:8080";  // HTTP API, metrics, console ("none" = off)

@@ -33,7 +33,7 @@ void handshake(self_ptr self, caf::io::connection_handle hdl, const request_head
     // A PLAINTEXT listener has no SASL to offer (Kafka answers the same).
     resp.error_code = actors::code(kafka_error::illegal_sasl_state);
   } else {
-    auto err = conn.sasl->handshake(req->mechanism, self->state.options.users->get());
+    auto err = conn.sasl->handshake(req->mechanism, self->state.options.security->users());
     resp.error_code = actors::code(err);
     resp.mechanisms = conn.sasl->mechanisms();
     if (err == kafka_error::none) {

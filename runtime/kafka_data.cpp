@@ -1,6 +1,7 @@
 // Kafka handlers for metadata, the data path (Produce, Fetch, ListOffsets, InitProducerId) and
 // FindCoordinator. Record batches pass through untouched: Produce hands them to partition
 // actors as they came (compressed or not), Fetch returns the bytes stored on disk.
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <set>
@@ -14,6 +15,8 @@ namespace fluxo::runtime::kafka_impl {
 using namespace fluxo::kafka;
 using actors::code;
 using actors::kafka_error;
+using security::acl_operation;
+using security::resource_type;
 
 namespace {
 
@@ -48,8 +51,15 @@ bool handle_metadata(self_ptr self, const request_header& h, reader& r, responde
   auto req = decode_metadata_request(r, h.version);
   if (!req) return false;
   const bool all = req->wants_all_topics(h.version);
-  const bool create = req->allow_auto_topic_creation || h.version < 4;
   std::vector<std::string> names = all ? std::vector<std::string>{} : *req->topics;
+  const auto who = current_requester(self);
+  // Auto-creation needs CREATE on the cluster or on every topic asked for.
+  const bool create =
+      (req->allow_auto_topic_creation || h.version < 4) &&
+      (allowed(self, who, acl_operation::create, resource_type::cluster, security::cluster_resource_name) ||
+       std::all_of(names.begin(), names.end(), [&](const std::string& n) {
+         return allowed(self, who, acl_operation::create, resource_type::topic, n);
+       }));
   auto version = h.version;
   auto fallback = [=] {
     metadata_response out;
@@ -87,7 +97,18 @@ bool handle_metadata(self_ptr self, const request_header& h, reader& r, responde
             }
             out.cluster_id = md.cluster.cluster_id.empty() ? std::string("fluxo") : md.cluster.cluster_id;
             out.controller_id = md.cluster.controller_id >= 0 ? md.cluster.controller_id : self->state.options.node_id;
-            for (const auto& t : md.topics) out.topics.push_back(topic_entry(t, live));
+            for (const auto& t : md.topics) {
+              // Topics the requester may not DESCRIBE: left out of "all topics", refused when named.
+              if (!allowed(self, who, acl_operation::describe, resource_type::topic, t.name)) {
+                if (all) continue;
+                metadata_response::topic denied;
+                denied.name = t.name;
+                denied.error_code = err(kafka_error::topic_authorization_failed);
+                out.topics.push_back(std::move(denied));
+                continue;
+              }
+              out.topics.push_back(topic_entry(t, live));
+            }
             reply(encode_body(encode_metadata_response, version, out));
           },
           [=](caf::error&) { fallback(); });
@@ -155,12 +176,13 @@ bool handle_produce(self_ptr self, const request_header& h, reader& r, responder
   const auto conn = self->state.current;
   const auto req_timeout_ms = req->timeout_ms;
   const auto timeout = std::max(self->state.options.request_timeout, std::chrono::milliseconds(req->timeout_ms));
+  const auto who = current_requester(self);
   for (size_t ti = 0; ti < req->topics.size(); ++ti) {
     auto& topic = req->topics[ti];
     out->responses[ti].name = topic.name;
     out->responses[ti].partitions.resize(topic.partitions.size());
     auto data = std::make_shared<produce_request::topic>(std::move(topic));
-    with_topic(self, data->name, true, [=](int16_t code_, const std::vector<actors::partition_actor>& routes) {
+    with_topic_as(self, who, acl_operation::write, data->name, true, [=](int16_t code_, const std::vector<actors::partition_actor>& routes) {
       for (size_t pi = 0; pi < data->partitions.size(); ++pi) {
         auto& slot = out->responses[ti].partitions[pi];
         auto& part = data->partitions[pi];
@@ -314,8 +336,9 @@ bool handle_fetch(self_ptr self, const request_header& h, reader& r, responder r
   };
   // Resolve partition actors topic by topic.
   auto resolved = countdown(plan->request.topics.size(), start);
+  const auto who = current_requester(self);
   for (size_t ti = 0; ti < plan->request.topics.size(); ++ti) {
-    with_topic(self, plan->request.topics[ti].name, false,
+    with_topic_as(self, who, acl_operation::read, plan->request.topics[ti].name, false,
                [=](int16_t code_, const std::vector<actors::partition_actor>& routes) {
                  for (size_t i = 0; i < plan->slots.size(); ++i) {
                    if (plan->slots[i].first != ti) continue;
@@ -348,7 +371,8 @@ bool handle_list_offsets(self_ptr self, const request_header& h, reader& r, resp
     auto topic = std::make_shared<list_offsets_request::topic>(req->topics[ti]);
     out->topics[ti].name = topic->name;
     out->topics[ti].partitions.resize(topic->partitions.size());
-    with_topic(self, topic->name, false, [=](int16_t code_, const std::vector<actors::partition_actor>& routes) {
+    with_topic_as(self, current_requester(self), acl_operation::describe, topic->name, false,
+                  [=](int16_t code_, const std::vector<actors::partition_actor>& routes) {
       for (size_t pi = 0; pi < topic->partitions.size(); ++pi) {
         const auto& p = topic->partitions[pi];
         auto& s = out->topics[ti].partitions[pi];
@@ -394,6 +418,15 @@ bool handle_init_producer_id(self_ptr self, const request_header& h, reader& r, 
     reply(encode_body(encode_init_producer_id_response, version, out));
     return true;
   }
+  // An idempotent producer needs IDEMPOTENT_WRITE on the cluster, or WRITE on some topic (KIP-679).
+  const auto who = current_requester(self);
+  if (!allowed(self, who, acl_operation::idempotent_write, resource_type::cluster, security::cluster_resource_name) &&
+      !may_write_some_topic(self, who)) {
+    init_producer_id_response out;
+    out.error_code = err(kafka_error::cluster_authorization_failed);
+    reply(encode_body(encode_init_producer_id_response, version, out));
+    return true;
+  }
   self->request(self->state.node, self->state.options.request_timeout, actors::producer_atom::value)
       .then(
           [=](const actors::producer_id_reply& pr) {
@@ -420,6 +453,13 @@ bool handle_find_coordinator(self_ptr self, const request_header& h, reader& r, 
     find_coordinator_response out;
     out.error_code = err(kafka_error::coordinator_not_available);
     out.error_message = "transactions are not supported";
+    reply(encode_body(encode_find_coordinator_response, version, out));
+    return true;
+  }
+  if (!allowed(self, current_requester(self), acl_operation::describe, resource_type::group, req->key)) {
+    find_coordinator_response out;
+    out.error_code = err(kafka_error::group_authorization_failed);
+    out.error_message = "not authorized to describe group " + req->key;
     reply(encode_body(encode_find_coordinator_response, version, out));
     return true;
   }

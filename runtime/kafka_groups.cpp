@@ -14,17 +14,24 @@ namespace fluxo::runtime::kafka_impl {
 using namespace fluxo::kafka;
 using actors::code;
 using actors::kafka_error;
+using security::acl_operation;
+using security::resource_type;
 
 namespace {
 
 int16_t err(kafka_error e) { return code(e); }
 
-// Runs fn with the group's coordinator, or fail(error code) when there is none. With
-// create = false a group that does not exist is not created: fn gets a null actor.
-void with_group(self_ptr self, const std::string& group, std::function<void(actors::group_actor)> fn,
-                std::function<void(int16_t)> fail, bool create = true) {
+// Runs fn with the group's coordinator, or fail(error code) when there is none or when the
+// requester may not do `op` on the group (GROUP_AUTHORIZATION_FAILED). With create = false a
+// group that does not exist is not created: fn gets a null actor.
+void with_group(self_ptr self, const requester& who, acl_operation op, const std::string& group,
+                std::function<void(actors::group_actor)> fn, std::function<void(int16_t)> fail, bool create = true) {
   if (group.empty()) {
     fail(err(kafka_error::invalid_group_id));
+    return;
+  }
+  if (!allowed(self, who, op, resource_type::group, group)) {
+    fail(err(kafka_error::group_authorization_failed));
     return;
   }
   self->request(self->state.node, self->state.options.request_timeout, actors::coordinator_atom::value, group, create)
@@ -39,6 +46,18 @@ void with_group(self_ptr self, const std::string& group, std::function<void(acto
 }
 
 std::string client_host() { return "/kafka-client"; }
+
+// Configs of a TOPIC need `op` on the topic (TOPIC_AUTHORIZATION_FAILED), of a BROKER on the
+// cluster (CLUSTER_AUTHORIZATION_FAILED). Nullopt: allowed.
+std::optional<int16_t> config_denied(self_ptr self, int8_t type, const std::string& name, acl_operation op) {
+  const auto who = current_requester(self);
+  if (type == resource_type_broker) {
+    if (allowed(self, who, op, resource_type::cluster, security::cluster_resource_name)) return std::nullopt;
+    return err(kafka_error::cluster_authorization_failed);
+  }
+  if (allowed(self, who, op, resource_type::topic, name)) return std::nullopt;
+  return err(kafka_error::topic_authorization_failed);
+}
 
 }  // namespace
 
@@ -59,7 +78,7 @@ bool handle_join_group(self_ptr self, const request_header& h, reader& r, respon
   jr.require_known_member_id = v >= 4;
   auto timeout = std::chrono::milliseconds(jr.rebalance_timeout_ms) + self->state.options.request_timeout;
   with_group(
-      self, req->group_id,
+      self, current_requester(self), acl_operation::read, req->group_id,
       [=](actors::group_actor g) {
         self->request(g, timeout, actors::join_atom::value, jr)
             .then(
@@ -100,7 +119,7 @@ bool handle_sync_group(self_ptr self, const request_header& h, reader& r, respon
   group::sync_request sr{req->member_id, req->generation_id, {}};
   for (auto& a : req->assignments) sr.assignments.push_back({a.member_id, a.assignment});
   with_group(
-      self, req->group_id,
+      self, current_requester(self), acl_operation::read, req->group_id,
       [=](actors::group_actor g) {
         self->request(g, self->state.options.request_timeout * 2, actors::sync_atom::value, sr)
             .then([=](const group::sync_reply& s) { send(code(s.error), s.assignment); },
@@ -121,7 +140,7 @@ bool handle_heartbeat(self_ptr self, const request_header& h, reader& r, respond
   };
   group::heartbeat_request hr{req->member_id, req->generation_id};
   with_group(
-      self, req->group_id,
+      self, current_requester(self), acl_operation::read, req->group_id,
       [=](actors::group_actor g) {
         self->request(g, self->state.options.request_timeout, actors::heartbeat_atom::value, hr)
             .then([=](const group::heartbeat_reply& hb) { send(code(hb.error)); },
@@ -143,7 +162,7 @@ bool handle_leave_group(self_ptr self, const request_header& h, reader& r, respo
     reply(encode_body(encode_leave_group_response, v, out));
   };
   with_group(
-      self, req->group_id,
+      self, current_requester(self), acl_operation::read, req->group_id,
       [=](actors::group_actor g) {
         self->request(g, self->state.options.request_timeout, actors::leave_atom::value, lr)
             .then(
@@ -166,6 +185,7 @@ bool handle_offset_commit(self_ptr self, const request_header& h, reader& r, res
   if (!req) return false;
   auto v = h.version;
   auto shared = std::make_shared<offset_commit_request>(std::move(*req));
+  const auto who = current_requester(self);
   // As Kafka: partitions of topics that do not exist (or beyond a topic's partition count) get
   // UNKNOWN_TOPIC_OR_PARTITION; only the others reach the group coordinator.
   std::set<std::string> names;
@@ -203,7 +223,7 @@ bool handle_offset_commit(self_ptr self, const request_header& h, reader& r, res
       return;
     }
     with_group(
-        self, shared->group_id,
+        self, who, acl_operation::read, shared->group_id,
         [=](actors::group_actor g) {
           self->request(g, self->state.options.request_timeout, actors::commit_atom::value, cr)
               .then(
@@ -249,7 +269,7 @@ bool handle_offset_fetch(self_ptr self, const request_header& h, reader& r, resp
     reply(encode_body(encode_offset_fetch_response, v, out));
   };
   with_group(
-      self, req->group_id,
+      self, current_requester(self), acl_operation::describe, req->group_id,
       [=](actors::group_actor g) {
         self->request(g, self->state.options.request_timeout, actors::committed_atom::value, fr)
             .then(
@@ -287,7 +307,7 @@ bool handle_describe_groups(self_ptr self, const request_header& h, reader& r, r
     auto id = req->groups[i];
     out->groups[i].group_id = id;
     with_group(
-        self, id,
+        self, current_requester(self), acl_operation::describe, id,
         [=](actors::group_actor g) {
           if (!g) {
             // As Kafka: a group that does not exist is described as Dead, without an error.
@@ -325,11 +345,19 @@ bool handle_list_groups(self_ptr self, const request_header& h, reader& r, respo
   auto req = decode_list_groups_request(r, h.version);
   if (!req) return false;
   auto v = h.version;
+  const auto who = current_requester(self);
   self->request(self->state.node, self->state.options.request_timeout, actors::groups_atom::value)
       .then(
           [=](const group::group_list& groups) {
             list_groups_response out;
-            for (const auto& g : groups.groups) out.groups.push_back({g.group_id, g.protocol_type});
+            // Kafka: every group with DESCRIBE on the cluster, else those the requester may describe.
+            const bool all =
+                allowed(self, who, acl_operation::describe, resource_type::cluster, security::cluster_resource_name);
+            for (const auto& g : groups.groups) {
+              if (all || allowed(self, who, acl_operation::describe, resource_type::group, g.group_id)) {
+                out.groups.push_back({g.group_id, g.protocol_type});
+              }
+            }
             reply(encode_body(encode_list_groups_response, v, out));
           },
           [=](caf::error&) {
@@ -351,7 +379,7 @@ bool handle_delete_groups(self_ptr self, const request_header& h, reader& r, res
     auto id = req->groups_names[i];
     out->results[i].group_id = id;
     with_group(
-        self, id,
+        self, current_requester(self), acl_operation::remove, id,
         [=](actors::group_actor g) {
           self->request(g, self->state.options.request_timeout, actors::delete_atom::value)
               .then(
@@ -381,6 +409,7 @@ bool handle_create_topics(self_ptr self, const request_header& h, reader& r, res
   auto out = std::make_shared<create_topics_response>();
   out->topics.resize(req->topics.size());
   auto done = countdown(req->topics.size(), [=] { reply(encode_body(encode_create_topics_response, v, *out)); });
+  const auto who = current_requester(self);
   for (size_t i = 0; i < req->topics.size(); ++i) {
     const auto& t = req->topics[i];
     out->topics[i].name = t.name;
@@ -390,6 +419,13 @@ bool handle_create_topics(self_ptr self, const request_header& h, reader& r, res
     std::map<std::string, std::string> entries;
     for (const auto& c : t.configs) {
       if (c.value) entries[c.name] = *c.value;
+    }
+    if (!allowed(self, who, acl_operation::create, resource_type::cluster, security::cluster_resource_name) &&
+        !allowed(self, who, acl_operation::create, resource_type::topic, t.name)) {
+      out->topics[i].error_code = err(kafka_error::topic_authorization_failed);
+      out->topics[i].error_message = "not authorized to create topic " + t.name;
+      done();
+      continue;
     }
     if (auto bad = actors::apply_config_map(cfg, entries)) {
       out->topics[i].error_code = err(kafka_error::invalid_config);
@@ -423,7 +459,8 @@ bool handle_delete_topics(self_ptr self, const request_header& h, reader& r, res
   for (size_t i = 0; i < req->topic_names.size(); ++i) {
     auto name = req->topic_names[i];
     out->responses[i].name = name;
-    if (name == security::security_topic) {
+    if (name == security::security_topic ||
+        !allowed(self, current_requester(self), acl_operation::remove, resource_type::topic, name)) {
       out->responses[i].error_code = err(kafka_error::topic_authorization_failed);
       done();
       continue;
@@ -453,6 +490,12 @@ bool handle_create_partitions(self_ptr self, const request_header& h, reader& r,
   for (size_t i = 0; i < req->topics.size(); ++i) {
     auto t = req->topics[i];
     out->results[i].name = t.name;
+    if (!allowed(self, current_requester(self), acl_operation::alter, resource_type::topic, t.name)) {
+      out->results[i].error_code = err(kafka_error::topic_authorization_failed);
+      out->results[i].error_message = "not authorized to alter topic " + t.name;
+      done();
+      continue;
+    }
     forget_topic(self, t.name);
     if (req->validate_only) {
       done();
@@ -515,6 +558,12 @@ bool handle_describe_configs(self_ptr self, const request_header& h, reader& r, 
     auto& o = out->results[i];
     o.resource_type = res.resource_type;
     o.resource_name = res.resource_name;
+    if (auto denied = config_denied(self, res.resource_type, res.resource_name, acl_operation::describe_configs)) {
+      o.error_code = *denied;
+      o.error_message = "not authorized to describe the configs of " + res.resource_name;
+      done();
+      continue;
+    }
     if (res.resource_type == resource_type_broker) {
       describe_broker_configs(self, res, o);
       done();
@@ -571,6 +620,12 @@ bool handle_alter_configs(self_ptr self, const request_header& h, reader& r, res
     auto res = req->resources[i];
     out->responses[i].resource_type = res.resource_type;
     out->responses[i].resource_name = res.resource_name;
+    if (auto denied = config_denied(self, res.resource_type, res.resource_name, acl_operation::alter_configs)) {
+      out->responses[i].error_code = *denied;
+      out->responses[i].error_message = "not authorized to alter the configs of " + res.resource_name;
+      done();
+      continue;
+    }
     if (res.resource_type != resource_type_topic) {
       out->responses[i].error_code = err(kafka_error::invalid_request);
       out->responses[i].error_message = "only topic configs can be altered";

@@ -34,6 +34,9 @@ const std::map<int16_t, handler>& handlers() {
       {static_cast<int16_t>(api_key::create_partitions), handle_create_partitions},
       {static_cast<int16_t>(api_key::describe_configs), handle_describe_configs},
       {static_cast<int16_t>(api_key::alter_configs), handle_alter_configs},
+      {static_cast<int16_t>(api_key::describe_acls), handle_describe_acls},
+      {static_cast<int16_t>(api_key::create_acls), handle_create_acls},
+      {static_cast<int16_t>(api_key::delete_acls), handle_delete_acls},
   };
   return table;
 }
@@ -234,7 +237,8 @@ caf::behavior listener_behavior(self_ptr self, caf::io::doorman_ptr doorman, act
     [=](const caf::io::new_connection_msg& msg) {
       auto& conn =
           self->state.connections.emplace(msg.handle, connection_state(self->state.options.max_request_bytes)).first->second;
-      conn.peer = self->remote_addr(msg.handle) + ":" + std::to_string(self->remote_port(msg.handle));
+      conn.peer_host = self->remote_addr(msg.handle);
+      conn.peer = conn.peer_host + ":" + std::to_string(self->remote_port(msg.handle));
       if (uses_sasl(self->state.options.protocol)) conn.sasl.emplace(self->state.options.sasl_mechanisms);
       if (self->state.options.tls) conn.tls = std::make_unique<tls_session>(self->state.options.tls);
       count_connections(self);
@@ -261,6 +265,11 @@ caf::behavior listener_behavior(self_ptr self, caf::io::doorman_ptr doorman, act
 
 }  // namespace
 
+namespace {
+void lookup_topic(self_ptr self, const std::string& topic, bool create,
+                  std::function<void(int16_t, const std::vector<actors::partition_actor>&)> fn);
+}  // namespace
+
 void with_topic(self_ptr self, const std::string& topic, bool create,
                 std::function<void(int16_t, const std::vector<actors::partition_actor>&)> fn) {
   if (topic == security::security_topic) {
@@ -268,6 +277,17 @@ void with_topic(self_ptr self, const std::string& topic, bool create,
     fn(actors::code(actors::kafka_error::topic_authorization_failed), {});
     return;
   }
+  lookup_topic(self, topic, create, std::move(fn));
+}
+
+void with_internal_topic(self_ptr self, const std::string& topic,
+                         std::function<void(int16_t, const std::vector<actors::partition_actor>&)> fn) {
+  lookup_topic(self, topic, false, std::move(fn));
+}
+
+namespace {
+void lookup_topic(self_ptr self, const std::string& topic, bool create,
+                  std::function<void(int16_t, const std::vector<actors::partition_actor>&)> fn) {
   auto it = self->state.routes.find(topic);
   if (it != self->state.routes.end()) {
     // A copy: callbacks call forget_topic() when a partition has no leader, which erases the
@@ -289,7 +309,7 @@ void with_topic(self_ptr self, const std::string& topic, bool create,
                    {});
                 return;
               }
-              with_topic(self, topic, true, fn);
+              lookup_topic(self, topic, true, fn);
             },
             [=](caf::error&) { fn(actors::code(actors::kafka_error::request_timed_out), {}); });
     return;
@@ -302,6 +322,8 @@ void with_topic(self_ptr self, const std::string& topic, bool create,
           },
           [=](caf::error&) { fn(actors::code(actors::kafka_error::request_timed_out), {}); });
 }
+
+}  // namespace
 
 void forget_topic(self_ptr self, const std::string& topic) { self->state.routes.erase(topic); }
 
@@ -320,7 +342,7 @@ std::function<void()> countdown(std::size_t count, std::function<void()> done) {
 
 caf::expected<uint16_t> start_kafka_listener(caf::actor_system& sys, actors::node_actor node,
                                              kafka_listener_options options, caf::actor* handle) {
-  if (uses_sasl(options.protocol) && (!options.users || options.sasl_mechanisms.empty())) {
+  if (uses_sasl(options.protocol) && (!options.security || options.sasl_mechanisms.empty())) {
     return caf::make_error(caf::sec::invalid_argument, "a SASL listener needs users and mechanisms");
   }
   if (uses_tls(options.protocol) != (options.tls != nullptr)) {

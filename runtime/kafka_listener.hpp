@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "actors/broker/node_actor.hpp"
-#include "actors/security/users.hpp"
+#include "actors/security/security_state.hpp"
 #include "runtime/listener_spec.hpp"
 #include "runtime/tls.hpp"
 
@@ -48,8 +48,12 @@ struct kafka_listener_options {
   std::vector<std::pair<std::string, std::string>> broker_configs;
   listener_protocol protocol = listener_protocol::plaintext;
   std::vector<std::string> sasl_mechanisms;         // the ones offered on a SASL listener
-  std::shared_ptr<security::user_cache> users;     // set on a SASL listener
+  std::shared_ptr<security::security_cache> security;  // users and ACLs (set on SASL listeners)
   std::shared_ptr<tls_context> tls;                // set on an SSL / SASL_SSL listener
+  // The ACL authorizer (needs `security`): every request is checked against the ACLs of
+  // __fluxo_security, Kafka's way; off, every request is allowed.
+  bool authorize = false;
+  security::authorizer_settings authorizer;
 };
 
 // Binds and starts the listener; returns the bound port.

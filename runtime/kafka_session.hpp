@@ -17,6 +17,7 @@
 
 #include "actors/broker/node_actor.hpp"
 #include "actors/partition/producer_state.hpp"
+#include "actors/security/acl.hpp"
 #include "actors/security/sasl.hpp"
 #include "runtime/metrics/metrics.hpp"
 #include "runtime/kafka/frame.hpp"
@@ -39,7 +40,8 @@ struct connection_state {
   // itself, per partition: the ones the client pipelined behind them get the same answer
   // (see producer_state.hpp, failover fence).
   std::map<std::pair<std::string, int32_t>, actors::producer_state_table> refused;
-  std::string peer;  // the client's "address:port", for logs
+  std::string peer;       // the client's "address:port", for logs
+  std::string peer_host;  // the client's address, for ACL host rules
   // On a SASL listener: the connection's authentication (requests other than ApiVersions and
   // SASL ones are refused until it is done); `bare_tokens` after SaslHandshake v0 (KIP-152).
   std::optional<security::sasl_authenticator> sasl;
@@ -83,12 +85,32 @@ using responder = std::function<void(std::vector<char> body)>;
 void with_topic(self_ptr self, const std::string& topic, bool create,
                 std::function<void(int16_t, const std::vector<actors::partition_actor>&)> fn);
 void forget_topic(self_ptr self, const std::string& topic);
+// with_topic() for fluxo's own internal topics (never created here), __fluxo_security included.
+void with_internal_topic(self_ptr self, const std::string& topic,
+                         std::function<void(int16_t, const std::vector<actors::partition_actor>&)> fn);
 
 // A responder for the connection's next response slot (responses go out in request order).
 responder make_responder(self_ptr self, caf::io::connection_handle hdl, int32_t correlation_id);
 // Queues a whole frame (size prefix included) as the next response: bare SASL tokens.
 void respond_raw(self_ptr self, caf::io::connection_handle hdl, std::vector<char> frame);
 void close_connection(self_ptr self, caf::io::connection_handle hdl, const std::string& why);
+
+// Authorization (kafka_authz.cpp). A request's requester is taken when it arrives (handlers
+// run on after other connections' requests). On a listener without the ACL authorizer every
+// check passes.
+struct requester {
+  std::string principal;  // "User:<name>", "User:ANONYMOUS" when not authenticated
+  std::string host;
+};
+requester current_requester(self_ptr self);
+bool allowed(self_ptr self, const requester& who, security::acl_operation op, security::resource_type type,
+             std::string_view name);
+// KIP-679: an idempotent producer may also init with WRITE on any topic.
+bool may_write_some_topic(self_ptr self, const requester& who);
+// with_topic() for a requester who needs `op` on the topic (TOPIC_AUTHORIZATION_FAILED
+// otherwise); creating an unknown topic also needs CREATE on it or on the cluster.
+void with_topic_as(self_ptr self, const requester& who, security::acl_operation op, const std::string& topic, bool create,
+                   std::function<void(int16_t, const std::vector<actors::partition_actor>&)> fn);
 
 // SASL (kafka_auth.cpp). handle_sasl_request answers SaslHandshake / SaslAuthenticate;
 // handle_bare_token takes a frame after SaslHandshake v0 as a token.
@@ -116,6 +138,9 @@ bool handle_offset_fetch(self_ptr, const kafka::request_header&, kafka::reader&,
 bool handle_describe_groups(self_ptr, const kafka::request_header&, kafka::reader&, responder);
 bool handle_list_groups(self_ptr, const kafka::request_header&, kafka::reader&, responder);
 bool handle_delete_groups(self_ptr, const kafka::request_header&, kafka::reader&, responder);
+bool handle_describe_acls(self_ptr, const kafka::request_header&, kafka::reader&, responder);
+bool handle_create_acls(self_ptr, const kafka::request_header&, kafka::reader&, responder);
+bool handle_delete_acls(self_ptr, const kafka::request_header&, kafka::reader&, responder);
 bool handle_create_topics(self_ptr, const kafka::request_header&, kafka::reader&, responder);
 bool handle_delete_topics(self_ptr, const kafka::request_header&, kafka::reader&, responder);
 bool handle_create_partitions(self_ptr, const kafka::request_header&, kafka::reader&, responder);

@@ -48,7 +48,7 @@ bool append_security_bootstrap(const std::string& data_dir, const std::string& k
 }
 
 security_reader::security_reader(std::unique_ptr<client::connection> conn, std::string data_dir,
-                                 std::shared_ptr<security::user_cache> cache)
+                                 std::shared_ptr<security::security_cache> cache)
     : conn_(std::move(conn)), data_dir_(std::move(data_dir)), cache_(std::move(cache)) {
   thread_ = std::thread([this] { run(); });
 }
@@ -65,7 +65,8 @@ bool security_reader::wait_loaded(std::chrono::milliseconds timeout) {
 
 void security_reader::mark_loaded() {
   std::lock_guard<std::mutex> g(mu_);
-  spdlog::info("users loaded from {}: {}", security::security_topic, cache_->get()->size());
+  auto state = cache_->get();
+  spdlog::info("loaded from {}: {} users, {} ACLs", security::security_topic, state->users.size(), state->acls.all().size());
   loaded_ = true;
   cv_.notify_all();
 }
@@ -95,7 +96,7 @@ bool security_reader::import_bootstrap() {
 
 void security_reader::run() {
   const client::topic_partition tp{std::string(security::security_topic), 0};
-  auto store = std::make_shared<security::user_store>();
+  auto store = std::make_shared<security::security_state>();
   int64_t next = 0;
   bool ready = false;    // the topic exists and the bootstrap file is imported
   int64_t end_at_start = -1;
@@ -119,12 +120,12 @@ void security_reader::run() {
     }
     if (end_at_start < 0) end_at_start = got.high_watermark;
     if (!got.records.empty()) {
-      auto changed = std::make_shared<security::user_store>(*store);
+      auto changed = std::make_shared<security::security_state>(*store);
       for (const auto& rec : got.records) {
         if (!rec.key) continue;
         std::optional<std::string_view> value;
         if (rec.value) value = *rec.value;
-        if (changed->apply(*rec.key, value) == security::user_store::applied::malformed) {
+        if (changed->apply(*rec.key, value) == security::security_state::applied::malformed) {
           spdlog::error("{} offset {}: malformed record '{}' skipped", security::security_topic, rec.offset, *rec.key);
         }
       }

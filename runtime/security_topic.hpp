@@ -1,5 +1,5 @@
 // The internal topic __fluxo_security (users; see actors/security/users.hpp for its records)
-// from the broker's and the CLI's side: creating it, keeping a user_cache current from it, and
+// from the broker's and the CLI's side: creating it, keeping a security_cache current from it, and
 // the bootstrap file that `fluxo user create --data-dir` writes before a broker's first start.
 //
 // Bootstrap file <data-dir>/security-bootstrap.txt: one record per line, "<key>\t<value>"
@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "actors/client/client.hpp"
-#include "actors/security/users.hpp"
+#include "actors/security/security_state.hpp"
 
 namespace fluxo::runtime {
 
@@ -33,13 +33,13 @@ std::string security_bootstrap_path(const std::string& data_dir);
 bool append_security_bootstrap(const std::string& data_dir, const std::string& key, const std::string& value,
                                std::string* error);
 
-// A thread that keeps `cache` equal to what __fluxo_security holds: it imports the bootstrap
-// file, reads the topic from its start, then follows it (long-polling reads), replacing the
-// snapshot after every change. Stops with the object.
+// A thread that keeps `cache` equal to what __fluxo_security holds (users and ACLs): it imports
+// the bootstrap file, reads the topic from its start, then follows it (long-polling reads),
+// replacing the snapshot after every change. Stops with the object.
 class security_reader {
  public:
   security_reader(std::unique_ptr<client::connection> conn, std::string data_dir,
-                  std::shared_ptr<security::user_cache> cache);
+                  std::shared_ptr<security::security_cache> cache);
   ~security_reader();
   security_reader(const security_reader&) = delete;
   security_reader& operator=(const security_reader&) = delete;
@@ -54,7 +54,7 @@ class security_reader {
 
   std::unique_ptr<client::connection> conn_;
   std::string data_dir_;
-  std::shared_ptr<security::user_cache> cache_;
+  std::shared_ptr<security::security_cache> cache_;
   std::atomic<bool> stopping_{false};
   std::mutex mu_;
   std::condition_variable cv_;

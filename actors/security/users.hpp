@@ -9,8 +9,6 @@
 #pragma once
 
 #include <map>
-#include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,24 +44,6 @@ class user_store {
 
  private:
   std::map<std::string, std::map<scram_mechanism, scram_credential>, std::less<>> users_;
-};
-
-// The current users, shared between the reader of __fluxo_security and the listeners that
-// authenticate (on other threads): an immutable snapshot swapped under a lock.
-class user_cache {
- public:
-  std::shared_ptr<const user_store> get() const {
-    std::lock_guard<std::mutex> g(mu_);
-    return current_;
-  }
-  void set(std::shared_ptr<const user_store> s) {
-    std::lock_guard<std::mutex> g(mu_);
-    current_ = std::move(s);
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::shared_ptr<const user_store> current_ = std::make_shared<user_store>();
 };
 
 }  // namespace fluxo::security

@@ -22,6 +22,9 @@ std::string_view api_name(int16_t key) {
     case api_key::create_topics: return "CreateTopics";
     case api_key::delete_topics: return "DeleteTopics";
     case api_key::init_producer_id: return "InitProducerId";
+    case api_key::describe_acls: return "DescribeAcls";
+    case api_key::create_acls: return "CreateAcls";
+    case api_key::delete_acls: return "DeleteAcls";
     case api_key::describe_configs: return "DescribeConfigs";
     case api_key::alter_configs: return "AlterConfigs";
     case api_key::sasl_authenticate: return "SaslAuthenticate";

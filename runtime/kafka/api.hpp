@@ -41,6 +41,9 @@ enum class api_key : int16_t {
   create_topics = 19,
   delete_topics = 20,
   init_producer_id = 22,
+  describe_acls = 29,
+  create_acls = 30,
+  delete_acls = 31,
   describe_configs = 32,
   alter_configs = 33,
   sasl_authenticate = 36,
@@ -55,7 +58,7 @@ struct version_range {
 };
 
 // Sorted by key, as ApiVersions lists them.
-inline constexpr std::array<version_range, 23> supported_apis{{
+inline constexpr std::array<version_range, 26> supported_apis{{
     {api_key::produce, 3, 7},          {api_key::fetch, 4, 11},
     {api_key::list_offsets, 1, 3},     {api_key::metadata, 0, 5},
     {api_key::offset_commit, 0, 7},    {api_key::offset_fetch, 1, 5},
@@ -65,7 +68,9 @@ inline constexpr std::array<version_range, 23> supported_apis{{
     {api_key::list_groups, 0, 2},      {api_key::sasl_handshake, 0, 1},
     {api_key::api_versions, 0, 2},
     {api_key::create_topics, 0, 4},    {api_key::delete_topics, 0, 3},
-    {api_key::init_producer_id, 0, 1}, {api_key::describe_configs, 0, 2},
+    {api_key::init_producer_id, 0, 1}, {api_key::describe_acls, 0, 1},
+    {api_key::create_acls, 0, 1},      {api_key::delete_acls, 0, 1},
+    {api_key::describe_configs, 0, 2},
     {api_key::alter_configs, 0, 1},    {api_key::sasl_authenticate, 0, 1},
     {api_key::create_partitions, 0, 1},
     {api_key::delete_groups, 0, 1},

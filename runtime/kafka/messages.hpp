@@ -10,6 +10,7 @@
 // plus encode_foo_request / decode_foo_response for clients and tests.
 #pragma once
 
+#include "runtime/kafka/acls.hpp"
 #include "runtime/kafka/admin.hpp"
 #include "runtime/kafka/api.hpp"
 #include "runtime/kafka/groups.hpp"

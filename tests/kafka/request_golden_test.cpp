@@ -36,6 +36,9 @@ TEST(KafkaApi, VersionTableIsSortedAndNonFlexible) {
       case api_key::create_topics: return 5;
       case api_key::delete_topics: return 4;
       case api_key::init_producer_id: return 2;
+      case api_key::describe_acls: return 2;
+      case api_key::create_acls: return 2;
+      case api_key::delete_acls: return 2;
       case api_key::describe_configs: return 4;
       case api_key::alter_configs: return 2;
       case api_key::sasl_authenticate: return 2;

@@ -40,7 +40,7 @@ TEST(KafkaResponse, ApiVersionsV0V1V2) {
       encoded(encode_api_versions_response, 0, make_api_versions_reply(0).response);
   reader r(v0);
   r.int16();
-  EXPECT_EQ(r.array_length(false), 23);
+  EXPECT_EQ(r.array_length(false), 26);
   EXPECT_EQ(r.int16(), 0);  // Produce 3..7
   EXPECT_EQ(r.int16(), 3);
   EXPECT_EQ(r.int16(), 7);

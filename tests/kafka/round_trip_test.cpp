@@ -266,6 +266,21 @@ sasl_authenticate_response sasl_authenticate_resp(sv v) {
   return {58, std::string("no"), {'v', '='}, v.ge(1) ? int64_t{3600000} : int64_t{0}};
 }
 
+describe_acls_request describe_acls_req(sv v) {
+  return {{2, std::string("orders"), static_cast<int8_t>(v.ge(1) ? 4 : 3), std::nullopt, std::string("*"), 3, 1}};
+}
+describe_acls_response describe_acls_resp(sv v) {
+  return {0, 0, std::nullopt,
+          {{2, "orders", static_cast<int8_t>(v.ge(1) ? 4 : 3), {{"User:a", "*", 3, 3}, {"User:b", "h", 4, 2}}}}};
+}
+acl_creation sample_creation(sv v) { return {3, "g", static_cast<int8_t>(v.ge(1) ? 4 : 3), "User:a", "*", 3, 3}; }
+create_acls_request create_acls_req(sv v) { return {{sample_creation(v), sample_creation(v)}}; }
+create_acls_response create_acls_resp(sv) { return {5, {{0, std::nullopt}, {42, std::string("bad")}}}; }
+delete_acls_request delete_acls_req(sv v) { return {{describe_acls_req(v).filter}}; }
+delete_acls_response delete_acls_resp(sv v) {
+  return {0, {{0, std::nullopt, {{0, std::nullopt, sample_creation(v)}}}, {41, std::string("x"), {}}}};
+}
+
 api_versions_request api_versions_req(sv) { return {}; }
 api_versions_response api_versions_resp(sv v) {
   auto m = make_api_versions_reply(v.version).response;
@@ -438,6 +453,15 @@ void check_api_version(api_key key, int16_t v) {
       return;
     case api_key::sasl_handshake:
       CHECK_API(sasl_handshake, sasl_handshake_req, sasl_handshake_resp);
+      return;
+    case api_key::describe_acls:
+      CHECK_API(describe_acls, describe_acls_req, describe_acls_resp);
+      return;
+    case api_key::create_acls:
+      CHECK_API(create_acls, create_acls_req, create_acls_resp);
+      return;
+    case api_key::delete_acls:
+      CHECK_API(delete_acls, delete_acls_req, delete_acls_resp);
       return;
     case api_key::sasl_authenticate:
       CHECK_API(sasl_authenticate, sasl_authenticate_req, sasl_authenticate_resp);

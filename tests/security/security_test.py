@@ -9,11 +9,15 @@ Usage: security_test.py FLUXO_BIN SCENARIO
             authentication are refused (and the broker keeps serving)
   users     fluxo user set-password / delete / list take effect on the running broker, and
             users survive a restart
+  acls      the ACL authorizer: Describe/Create/DeleteAcls round trips (kafka-python's admin
+            client), produce / fetch / group join / metadata / admin requests allowed or refused
+            per binding (29, 30, 31), DENY over ALLOW, prefixed patterns, super users
   tls       SSL and SASL_SSL listeners with certificates made here (openssl CLI): kcat,
             confluent-kafka and kafka-python verify the broker (SAN 127.0.0.1); client
             certificates from the CA are accepted, from another CA refused; with
             --tls-client-auth required a client without one is refused
-Each scenario starts its own broker on 127.0.0.1 with free ports and stops it. Every wait is
+Scenarios other than acls open resources without ACLs to everyone (--allow-everyone-if-no-acl),
+as authentication alone is what they test. Each scenario starts its own broker on 127.0.0.1 with free ports and stops it. Every wait is
 bounded.
 """
 import os
@@ -46,7 +50,8 @@ class Broker:
     """A broker with a PLAINTEXT and a SASL_PLAINTEXT listener (all three mechanisms offered),
     or the listeners and extra arguments given."""
 
-    def __init__(self, root, listeners="PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0", extra=()):
+    def __init__(self, root, listeners="PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0",
+                 extra=("--allow-everyone-if-no-acl", "true")):
         self.root = root
         self.data = os.path.join(root, "data")
         self.proc = None
@@ -178,15 +183,8 @@ def scenario_clients(root):
         check(p.flush(20) == 0, "PLAINTEXT listener")
         check("alice-secret" not in b.log_text(), "a password in the broker's log")
         # Credentials are not readable, writable or deletable through Kafka, even when logged in.
-        c = Consumer(dict(rdkafka_conf(b, "SCRAM-SHA-256", "alice", "alice-secret"), **{"group.id": "peek"}))
-        c.assign([TopicPartition("__fluxo_security", 0, 0)])
-        denied, deadline = None, time.time() + 20
-        while denied is None and time.time() < deadline:
-            m = c.poll(0.5)
-            if m is not None:
-                denied = m.error() is not None and m.error().code() == 29
-        c.close()
-        check(denied, "fetching __fluxo_security is refused with TOPIC_AUTHORIZATION_FAILED")
+        check(fetch_error(rdkafka_conf(b, "SCRAM-SHA-256", "alice", "alice-secret"), "__fluxo_security") == 29,
+              "fetching __fluxo_security is refused with TOPIC_AUTHORIZATION_FAILED")
         ok, res = confluent_produce(b, "SCRAM-SHA-256", "alice", "alice-secret", "__fluxo_security", [b"x"], 5)
         check(not ok and res and res[0].code() == 29, "producing to __fluxo_security: %s" % res)
         from confluent_kafka.admin import AdminClient
@@ -212,6 +210,19 @@ def delivered(conf, topic, value=b"x", timeout_s=5):
     p.produce(topic, value, on_delivery=lambda e, m: res.append(e))
     p.flush(timeout_s + 10)
     return res == [None]
+
+
+def fetch_error(conf, topic, group="fetch-check"):
+    """The error code a librdkafka consumer assigned to partition 0 of `topic` sees (None: none)."""
+    c = Consumer(dict(conf, **{"group.id": group}))
+    c.assign([TopicPartition(topic, 0, 0)])
+    code, deadline = None, time.time() + 20
+    while code is None and time.time() < deadline:
+        m = c.poll(0.5)
+        if m is not None:
+            code = m.error().code() if m.error() else "record"
+    c.close()
+    return code
 
 
 def kcat_connects(conf):
@@ -326,7 +337,7 @@ def scenario_tls(root):
     certs = make_certs(os.path.join(root, "certs"))
     tls_args = ["--tls-cert", certs["server.pem"], "--tls-key", certs["server.key"], "--tls-ca", certs["ca.pem"]]
     b = Broker(root, "SSL://127.0.0.1:0,SASL_SSL://127.0.0.1:0,PLAINTEXT://127.0.0.1:0",
-               tls_args + ["--tls-client-auth", "requested"])
+               tls_args + ["--tls-client-auth", "requested", "--allow-everyone-if-no-acl", "true"])
     user_create(root, "alice", "alice-secret", data_dir=b.data)
     b.start()
     try:
@@ -382,7 +393,7 @@ def scenario_tls(root):
         b.stop()
     # Client certificates required: without one the handshake fails; with one it works.
     shutil.rmtree(b.data, ignore_errors=True)
-    r = Broker(root, "SSL://127.0.0.1:0", tls_args + ["--tls-client-auth", "required"])
+    r = Broker(root, "SSL://127.0.0.1:0", tls_args + ["--tls-client-auth", "required", "--allow-everyone-if-no-acl", "true"])
     r.start()
     try:
         base = {"bootstrap.servers": r.listeners["SSL"], "security.protocol": "SSL", "ssl.ca.location": certs["ca.pem"]}
@@ -399,12 +410,117 @@ def scenario_tls(root):
           "requested and required; a foreign CA refused")
 
 
+def scenario_acls(root):
+    from kafka.admin import (ACL, ACLFilter, ACLOperation, ACLPermissionType, ACLResourcePatternType,
+                             KafkaAdminClient, NewTopic, ResourcePattern, ResourcePatternFilter, ResourceType)
+    b = Broker(root, "SASL_PLAINTEXT://127.0.0.1:0", ["--super-users", "User:admin"])
+    for user in ("admin", "alice", "bob"):
+        user_create(root, user, user + "-pw", data_dir=b.data)
+    b.start()
+    try:
+        def conf(user):
+            return python_conf(b, "SCRAM-SHA-256", user, user + "-pw")
+
+        admin = KafkaAdminClient(**conf("admin"))
+        admin.create_topics([NewTopic("orders", 1, 1), NewTopic("secret", 1, 1), NewTopic("logs.app", 1, 1)])
+
+        def acl(principal, op, rtype, name, perm=ACLPermissionType.ALLOW, pattern=ACLResourcePatternType.LITERAL):
+            return ACL(principal=principal, host="*", operation=op, permission_type=perm,
+                       resource_pattern=ResourcePattern(rtype, name, pattern))
+
+        created = admin.create_acls([
+            acl("User:alice", ACLOperation.WRITE, ResourceType.TOPIC, "orders"),
+            acl("User:bob", ACLOperation.READ, ResourceType.TOPIC, "orders"),
+            acl("User:bob", ACLOperation.READ, ResourceType.GROUP, "g1"),
+            acl("User:alice", ACLOperation.WRITE, ResourceType.TOPIC, "logs.", pattern=ACLResourcePatternType.PREFIXED),
+            acl("User:bob", ACLOperation.DESCRIBE, ResourceType.TOPIC, "secret"),  # sees it, may not read it
+        ])
+        check(len(created["succeeded"]) == 5 and not created["failed"], "create_acls: %s" % created)
+        everything = ACLFilter(principal=None, host=None, operation=ACLOperation.ANY,
+                               permission_type=ACLPermissionType.ANY,
+                               resource_pattern=ResourcePatternFilter(ResourceType.ANY, None, ACLResourcePatternType.ANY))
+        deadline = time.time() + 10
+        while time.time() < deadline and len(admin.describe_acls(everything)[0]) < 5:
+            time.sleep(0.1)
+        listed, error = admin.describe_acls(everything)
+        check(len(listed) == 5 and error.errno == 0, "describe_acls: %s %s" % (listed, error))
+        time.sleep(1)  # every listener follows __fluxo_security within half a second
+
+        def produce(user, topic):
+            ok, res = confluent_produce(b, "SCRAM-SHA-256", user, user + "-pw", topic, [b"x"], 10)
+            return "ok" if ok else (res[0].code() if res and res[0] is not None else "none")
+
+        check(produce("alice", "orders") == "ok", "alice may write orders")
+        check(produce("alice", "logs.app") == "ok", "alice may write logs.* (prefixed)")
+        check(produce("bob", "orders") == 29, "bob may not write orders (TOPIC_AUTHORIZATION_FAILED)")
+        check(produce("alice", "secret") == 29, "nobody but the super user writes secret")
+        check(produce("admin", "secret") == "ok", "the super user writes anything")
+        # bob reads orders in group g1; alice may not read; bob may not use group g2.
+        check(confluent_consume(b, "SCRAM-SHA-256", "bob", "bob-pw", "orders", 1) == [b"x"], "bob reads orders")
+        c = KafkaConsumer(**conf("bob"), group_id="g1", auto_offset_reset="earliest", consumer_timeout_ms=10000)
+        c.subscribe(["orders"])
+        check([m.value for m in c] == [b"x"], "bob consumes orders in group g1")
+        c.commit()
+        c.close()
+        from kafka.errors import GroupAuthorizationFailedError
+        c = KafkaConsumer(**conf("bob"), group_id="g2", auto_offset_reset="earliest", consumer_timeout_ms=5000)
+        c.subscribe(["orders"])
+        try:
+            list(c)
+            raise AssertionError("bob consumed orders in group g2")
+        except GroupAuthorizationFailedError:
+            pass
+        finally:
+            c.close()
+        got = fetch_error(rdkafka_conf(b, "SCRAM-SHA-256", "bob", "bob-pw"), "secret", group="g1")
+        check(got == 29, "bob fetching secret: TOPIC_AUTHORIZATION_FAILED, got %s" % got)
+        # Metadata lists only what the requester may describe.
+        seen = set(KafkaConsumer(**conf("bob")).topics())
+        check("orders" in seen and "secret" in seen and "logs.app" not in seen, "bob's topics: %s" % seen)
+        # Admin requests: alice may not create topics or ACLs.
+        alice_admin = KafkaAdminClient(**conf("alice"))
+        from kafka.errors import ClusterAuthorizationFailedError, TopicAuthorizationFailedError as TAF
+        try:
+            alice_admin.create_topics([NewTopic("alices", 1, 1)])
+            raise AssertionError("alice created a topic")
+        except TAF:
+            pass
+        refused = alice_admin.create_acls([acl("User:alice", ACLOperation.ALL, ResourceType.TOPIC, "*")])
+        check(not refused["succeeded"] and len(refused["failed"]) == 1, "alice created an ACL: %s" % refused)
+        try:
+            alice_admin.describe_acls(everything)
+            raise AssertionError("alice listed the ACLs")
+        except ClusterAuthorizationFailedError:
+            pass
+        # DENY wins over ALLOW; deleting it gives the permission back.
+        deny = acl("User:alice", ACLOperation.WRITE, ResourceType.TOPIC, "orders", perm=ACLPermissionType.DENY)
+        check(len(admin.create_acls([deny])["succeeded"]) == 1, "create a DENY")
+        time.sleep(1)
+        check(produce("alice", "orders") == 29, "DENY wins over ALLOW")
+        only_deny = ACLFilter(principal="User:alice", host="*", operation=ACLOperation.WRITE,
+                              permission_type=ACLPermissionType.DENY,
+                              resource_pattern=ResourcePatternFilter(ResourceType.TOPIC, "orders",
+                                                                     ACLResourcePatternType.LITERAL))
+        deleted = admin.delete_acls([only_deny])
+        check(len(deleted[0][1]) == 1, "delete_acls matched the DENY: %s" % (deleted,))
+        time.sleep(1)
+        check(produce("alice", "orders") == "ok", "alice writes again after the DENY is gone")
+        # ACLs survive a restart (they live in __fluxo_security).
+        b.stop()
+        b.start()
+        check(produce("alice", "orders") == "ok" and produce("bob", "orders") == 29, "ACLs after a restart")
+        print("acls: create/describe/delete round trips; produce, fetch, groups, metadata, admin checked per binding; "
+              "DENY over ALLOW; prefixed; super user; restart")
+    finally:
+        b.stop()
+
+
 def main():
     root = tempfile.mkdtemp(prefix="fluxo-security-")
     ok = False
     try:
         {"clients": scenario_clients, "refusals": scenario_refusals, "users": scenario_users,
-         "tls": scenario_tls}[SCENARIO](root)
+         "tls": scenario_tls, "acls": scenario_acls}[SCENARIO](root)
         ok = True
     finally:
         if ok:
