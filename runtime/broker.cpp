@@ -127,7 +127,9 @@ int run_broker(runtime::broker_options opts) {
   auto stop_listeners = [&] {
     for (auto& l : kafka_listeners) caf::anon_send_exit(l, caf::exit_reason::user_shutdown);
   };
-  std::shared_ptr<security::security_cache> security_data;  // users and ACLs, set when a listener authenticates
+  // Users, ACLs and quotas (every listener reads them; the SASL ones and the authorizer need them).
+  auto security_data = std::make_shared<security::security_cache>();
+  bool security_needed = false;  // a listener authenticates or authorizes: __fluxo_security must exist
   if (opts.kafka_addr != "none") {
     std::string error;
     auto specs = runtime::parse_listeners(opts.kafka_addr, &error);
@@ -159,18 +161,17 @@ int run_broker(runtime::broker_options opts) {
         close_node(sys, *node);
         return 2;
       }
-      security_data = std::make_shared<security::security_cache>();
+      security_needed = true;
     }
     // The ACL authorizer: on by default as soon as a listener knows who its clients are.
-    const bool authenticating =
-        security_data != nullptr || (tls && opts.tls_client_auth != "none");
+    const bool authenticating = security_needed || (tls && opts.tls_client_auth != "none");
     if (!opts.authorizer.empty() && opts.authorizer != "none" && opts.authorizer != "acl") {
       spdlog::error("--authorizer must be none or acl, got '{}'", opts.authorizer);
       close_node(sys, *node);
       return 2;
     }
     const bool authorize = opts.authorizer.empty() ? authenticating : opts.authorizer == "acl";
-    if (authorize && !security_data) security_data = std::make_shared<security::security_cache>();
+    if (authorize) security_needed = true;
     security::authorizer_settings authz;
     authz.allow_everyone_if_no_acl = opts.allow_everyone_if_no_acl;
     for (std::string_view rest = opts.super_users; !rest.empty();) {
@@ -196,14 +197,11 @@ int run_broker(runtime::broker_options opts) {
       ko.host = spec.host;
       ko.port = spec.port;
       ko.protocol = spec.protocol;
-      if (runtime::uses_sasl(spec.protocol)) {
-        ko.sasl_mechanisms = *mechanisms;
-        ko.security = security_data;
-      }
+      if (runtime::uses_sasl(spec.protocol)) ko.sasl_mechanisms = *mechanisms;
       if (runtime::uses_tls(spec.protocol)) ko.tls = tls;
       ko.authorize = authorize;
       ko.authorizer = authz;
-      if (authorize) ko.security = security_data;
+      ko.security = security_data;
       if (i == 0 && !opts.advertised_kafka_addr.empty()) {
         uint16_t adv_port = 0;
         if (!actors::split_host_port(opts.advertised_kafka_addr, ko.advertised_host, adv_port)) {
@@ -292,11 +290,15 @@ int run_broker(runtime::broker_options opts) {
       return 1;
     }
   }
-  // Users for SASL listeners (and a bootstrap file from `fluxo user create --data-dir`).
+  // Users, ACLs and quotas from __fluxo_security. A broker that authenticates (or has a
+  // bootstrap file from `fluxo user create --data-dir`) makes the topic; any other follows it
+  // once `fluxo user` or `fluxo quota` has made it.
   std::unique_ptr<runtime::security_reader> user_reader;
-  if (security_data || std::filesystem::exists(runtime::security_bootstrap_path(opts.node.data_dir))) {
-    if (!security_data) security_data = std::make_shared<security::security_cache>();
-    user_reader = std::make_unique<runtime::security_reader>(client::attach_to_node(sys, *node), opts.node.data_dir, security_data);
+  {
+    const bool create = security_needed ||
+                        std::filesystem::exists(runtime::security_bootstrap_path(opts.node.data_dir));
+    user_reader = std::make_unique<runtime::security_reader>(client::attach_to_node(sys, *node), opts.node.data_dir,
+                                                             security_data, create);
     if (!user_reader->wait_loaded(std::chrono::seconds(60))) {
       spdlog::warn("the users of {} are not loaded yet; SASL logins fail until they are", security::security_topic);
     }

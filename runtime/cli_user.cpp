@@ -106,15 +106,9 @@ bool exists(const security::user_store& users, const std::string& name) {
   return false;
 }
 
-// Writes records (a null value deletes) to __fluxo_security, acknowledged by all in-sync replicas.
 int write_records(client::connection& conn, const std::vector<std::pair<std::string, std::optional<std::string>>>& records,
                   const std::string& what) {
-  if (int rc = report(runtime::ensure_security_topic(conn), what)) return rc;
-  auto producer = conn.make_producer(client::producer_options{.acks = -1});
-  for (const auto& [key, value] : records) {
-    producer->send_to({std::string(security::security_topic), 0}, key, value);
-  }
-  return report(producer->flush(std::chrono::seconds(30)), what);
+  return report(runtime::write_security_records(conn, records), what);
 }
 
 int create_or_set(const common_options& common, const user_options& o, bool must_exist) {

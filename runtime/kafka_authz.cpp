@@ -1,5 +1,9 @@
 // Authorization on the Kafka listener: Kafka's checks (see actors/security/acl.hpp for the
 // rules) against the current snapshot of __fluxo_security.
+#include <chrono>
+#include <algorithm>
+#include <climits>
+
 #include "runtime/kafka_session.hpp"
 
 namespace fluxo::runtime::kafka_impl {
@@ -38,6 +42,84 @@ void with_topic_as(self_ptr self, const requester& who, acl_operation op, const 
     create = false;  // an unknown topic stays unknown (Kafka: UNKNOWN_TOPIC_OR_PARTITION)
   }
   with_topic(self, topic, create, std::move(fn));
+}
+
+int64_t steady_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+namespace {
+
+int64_t now_ms() { return steady_now_ms(); }
+
+// Mutes the connection for `ms` (KIP-219): nothing more is read from it until then. Throttles
+// of pipelined requests add up: the connection stays muted until the latest one ends.
+void mute(self_ptr self, caf::io::connection_handle hdl, int64_t ms) {
+  auto it = self->state.connections.find(hdl);
+  if (it == self->state.connections.end()) return;
+  auto& until = it->second.muted_until_ms;
+  const bool was_muted = until > now_ms();
+  until = std::max(until, now_ms() + ms);
+  if (was_muted) return;  // its timer is running: it re-arms itself until `until`
+  self->halt(hdl);
+  self->delayed_send(self, std::chrono::milliseconds(ms), unmute_atom::value, hdl);
+}
+
+}  // namespace
+
+void unmute(self_ptr self, caf::io::connection_handle hdl) {
+  auto it = self->state.connections.find(hdl);
+  if (it == self->state.connections.end()) return;
+  const auto left = it->second.muted_until_ms - now_ms();
+  if (left > 0) {
+    self->delayed_send(self, std::chrono::milliseconds(left), unmute_atom::value, hdl);
+    return;
+  }
+  // First what was read while muted; the socket is read again only once that is done (else
+  // a client that pipelines would pile up more and more here).
+  handle_frames(self, hdl);
+  it = self->state.connections.find(hdl);
+  if (it != self->state.connections.end() && it->second.muted_until_ms <= now_ms()) self->trigger(hdl);
+}
+
+responder throttled(self_ptr self, caf::io::connection_handle hdl, const kafka::request_header& h,
+                    std::size_t request_bytes, responder inner) {
+  const bool produce = h.key == static_cast<int16_t>(kafka::api_key::produce);
+  if ((!produce && h.key != static_cast<int16_t>(kafka::api_key::fetch)) || h.version < 1 || !self->state.options.security) {
+    return inner;
+  }
+  auto state = self->state.options.security->get();
+  if (state->quotas.empty()) return inner;
+  const auto who = current_requester(self);
+  const std::string user = who.principal.starts_with("User:") ? who.principal.substr(5) : who.principal;
+  auto quota = state->quotas.find(user, h.client_id.value_or(""),
+                                  produce ? security::quota_store::kind::produce : security::quota_store::kind::fetch);
+  if (!quota) return inner;
+  const auto key = std::make_pair(quota->first, produce);
+  const double rate = quota->second;
+  // body = [8 reserved bytes][response]; Produce ends with throttle_time_ms, Fetch starts with it.
+  auto patch = [](std::vector<char>& body, std::size_t pos, int64_t delay) {
+    if (delay <= 0 || body.size() < pos + 4) return;
+    kafka::writer w(body);
+    w.patch_int32(pos, static_cast<int32_t>(std::min<int64_t>(delay, INT32_MAX)));
+  };
+  if (produce) {
+    // A produce request's size is known now: mute at once, so that no more is read while it
+    // is appended (reading on until its response would let a pipelining client run ahead).
+    const auto delay = self->state.quota_buckets[key].take(static_cast<double>(request_bytes), now_ms(), rate);
+    if (delay > 0) mute(self, hdl, delay);
+    return [delay, patch, inner = std::move(inner)](std::vector<char> body) {
+      patch(body, body.size() - 4, delay);
+      inner(std::move(body));
+    };
+  }
+  return [self, hdl, key, rate, patch, inner = std::move(inner)](std::vector<char> body) {
+    const auto delay = self->state.quota_buckets[key].take(static_cast<double>(body.size()), now_ms(), rate);
+    patch(body, 8, delay);
+    inner(std::move(body));
+    if (delay > 0) mute(self, hdl, delay);
+  };
 }
 
 }  // namespace fluxo::runtime::kafka_impl

@@ -182,6 +182,8 @@ void handle_frame(self_ptr self, caf::io::connection_handle hdl, std::vector<cha
   }
   series.requests->inc();
   auto reply = silent ? responder([](std::vector<char>) {}) : make_responder(self, hdl, h.correlation_id);
+  self->state.current = hdl;  // the requester of what follows
+  if (!silent) reply = throttled(self, hdl, h, payload.size(), std::move(reply));
   if (!silent) {
     reply = [inner = std::move(reply), latency = series.latency, started = std::chrono::steady_clock::now()](std::vector<char> body) {
       latency->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
@@ -227,6 +229,25 @@ bool receive_bytes(self_ptr self, caf::io::connection_handle hdl, connection_sta
   return true;
 }
 
+}  // namespace
+
+void handle_frames(self_ptr self, caf::io::connection_handle hdl) {
+  auto it = self->state.connections.find(hdl);
+  if (it == self->state.connections.end()) return;
+  // A muted connection (quota) keeps what it read for later: CAF may hand over a few more
+  // reads after halt(), and they must wait like the rest.
+  while (it->second.muted_until_ms <= steady_now_ms()) {
+    auto frame = it->second.frames.next();
+    if (!frame) break;
+    handle_frame(self, hdl, *frame);
+    it = self->state.connections.find(hdl);
+    if (it == self->state.connections.end()) return;  // closed while handling
+  }
+  if (it->second.frames.failed()) close_connection(self, hdl, it->second.frames.error());
+}
+
+namespace {
+
 caf::behavior listener_behavior(self_ptr self, caf::io::doorman_ptr doorman, actors::node_actor node,
                                 kafka_listener_options options) {
   self->state.node = std::move(node);
@@ -248,18 +269,14 @@ caf::behavior listener_behavior(self_ptr self, caf::io::doorman_ptr doorman, act
       auto it = self->state.connections.find(msg.handle);
       if (it == self->state.connections.end()) return;
       if (!receive_bytes(self, msg.handle, it->second, msg.buf)) return;
-      while (auto frame = it->second.frames.next()) {
-        handle_frame(self, msg.handle, *frame);
-        it = self->state.connections.find(msg.handle);
-        if (it == self->state.connections.end()) return;  // closed while handling
-      }
-      if (it->second.frames.failed()) close_connection(self, msg.handle, it->second.frames.error());
+      handle_frames(self, msg.handle);
     },
     [=](const caf::io::connection_closed_msg& msg) {
       self->state.connections.erase(msg.handle);
       count_connections(self);
     },
     [=](const caf::io::acceptor_closed_msg&) { self->quit(); },
+    [=](unmute_atom, caf::io::connection_handle hdl) { unmute(self, hdl); },
   };
 }
 

@@ -18,6 +18,7 @@
 #include "actors/broker/node_actor.hpp"
 #include "actors/partition/producer_state.hpp"
 #include "actors/security/acl.hpp"
+#include "actors/security/quota.hpp"
 #include "actors/security/sasl.hpp"
 #include "runtime/metrics/metrics.hpp"
 #include "runtime/kafka/frame.hpp"
@@ -49,8 +50,12 @@ struct connection_state {
   std::unique_ptr<tls_session> tls;  // on TLS listeners
   std::string principal;             // "User:<name>" once known (client certificate or SASL)
   bool close_when_flushed = false;  // a failed authentication: answer, then close
+  int64_t muted_until_ms = 0;       // a quota's throttle: nothing is read before (steady clock)
   explicit connection_state(std::size_t max) : frames(max) {}
 };
+
+// Resumes reading a connection muted by a quota.
+using unmute_atom = caf::atom_constant<caf::atom("unmute")>;
 
 struct listener_state {
   actors::node_actor node;
@@ -72,6 +77,8 @@ struct listener_state {
     int64_t suppressed = 0;
   };
   std::map<std::tuple<std::string, int32_t, int16_t>, rejection_log> rejections;
+  // Quota buckets by (entity, produce?) (see actors/security/quota.hpp).
+  std::map<std::pair<security::quota_entity, bool>, security::byte_rate_limiter> quota_buckets;
   static inline const char* name = "fluxo.kafka";
 };
 
@@ -111,6 +118,18 @@ bool may_write_some_topic(self_ptr self, const requester& who);
 // otherwise); creating an unknown topic also needs CREATE on it or on the cluster.
 void with_topic_as(self_ptr self, const requester& who, security::acl_operation op, const std::string& topic, bool create,
                    std::function<void(int16_t, const std::vector<actors::partition_actor>&)> fn);
+
+// Quotas (kafka_authz.cpp): wraps the responder of a Produce or Fetch request whose requester
+// has a byte-rate quota, so that its response carries throttle_time_ms and the connection is
+// muted for that long. Other requests keep their responder.
+responder throttled(self_ptr self, caf::io::connection_handle hdl, const kafka::request_header& h,
+                    std::size_t request_bytes, responder inner);
+// The unmute timer of a connection fired: read again (and handle what was read meanwhile),
+// unless a later throttle still holds.
+void unmute(self_ptr self, caf::io::connection_handle hdl);
+// Handles the complete frames a connection has buffered, unless it is muted.
+void handle_frames(self_ptr self, caf::io::connection_handle hdl);
+int64_t steady_now_ms();
 
 // SASL (kafka_auth.cpp). handle_sasl_request answers SaslHandshake / SaslAuthenticate;
 // handle_bare_token takes a frame after SaslHandshake v0 as a token.

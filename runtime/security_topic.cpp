@@ -29,6 +29,16 @@ client::status ensure_security_topic(client::connection& conn) {
   return st;
 }
 
+client::status write_security_records(client::connection& conn,
+                                      const std::vector<std::pair<std::string, std::optional<std::string>>>& records) {
+  if (auto st = ensure_security_topic(conn); !st.ok()) return st;
+  auto producer = conn.make_producer(client::producer_options{.acks = -1});
+  for (const auto& [key, value] : records) {
+    producer->send_to({std::string(security::security_topic), 0}, key, value);
+  }
+  return producer->flush(std::chrono::seconds(30));
+}
+
 std::string security_bootstrap_path(const std::string& data_dir) {
   return (std::filesystem::path(data_dir) / "security-bootstrap.txt").string();
 }
@@ -48,8 +58,8 @@ bool append_security_bootstrap(const std::string& data_dir, const std::string& k
 }
 
 security_reader::security_reader(std::unique_ptr<client::connection> conn, std::string data_dir,
-                                 std::shared_ptr<security::security_cache> cache)
-    : conn_(std::move(conn)), data_dir_(std::move(data_dir)), cache_(std::move(cache)) {
+                                 std::shared_ptr<security::security_cache> cache, bool create)
+    : conn_(std::move(conn)), data_dir_(std::move(data_dir)), cache_(std::move(cache)), create_(create) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -103,7 +113,19 @@ void security_reader::run() {
   bool loaded = false;
   while (!stopping_) {
     if (!ready) {
-      auto st = ensure_security_topic(*conn_);
+      if (!create_) {
+        // Not asked to create it: wait quietly until someone does (fluxo user / quota).
+        auto info = conn_->describe_topic(std::string(security::security_topic));
+        if (info.error_code != 0) {
+          if (!loaded) {
+            loaded = true;
+            mark_loaded();
+          }
+          for (int i = 0; i < 20 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          continue;
+        }
+      }
+      auto st = create_ ? ensure_security_topic(*conn_) : client::status::success();
       if (st.ok() && import_bootstrap()) {
         ready = true;
       } else {

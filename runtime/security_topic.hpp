@@ -28,6 +28,11 @@ client::topic_config security_topic_config();
 // Creates __fluxo_security unless it exists.
 client::status ensure_security_topic(client::connection& conn);
 
+// Writes records (a null value deletes) to __fluxo_security, creating it first if needed, and
+// waits until all in-sync replicas have them.
+client::status write_security_records(client::connection& conn,
+                                      const std::vector<std::pair<std::string, std::optional<std::string>>>& records);
+
 std::string security_bootstrap_path(const std::string& data_dir);
 // Appends a record to the bootstrap file; false and `error` set when it cannot be written.
 bool append_security_bootstrap(const std::string& data_dir, const std::string& key, const std::string& value,
@@ -38,8 +43,10 @@ bool append_security_bootstrap(const std::string& data_dir, const std::string& k
 // replacing the snapshot after every change. Stops with the object.
 class security_reader {
  public:
+  // create: make the topic if it is missing (a broker that authenticates); otherwise wait
+  // until someone else makes it (fluxo user / fluxo quota).
   security_reader(std::unique_ptr<client::connection> conn, std::string data_dir,
-                  std::shared_ptr<security::security_cache> cache);
+                  std::shared_ptr<security::security_cache> cache, bool create);
   ~security_reader();
   security_reader(const security_reader&) = delete;
   security_reader& operator=(const security_reader&) = delete;
@@ -55,6 +62,7 @@ class security_reader {
   std::unique_ptr<client::connection> conn_;
   std::string data_dir_;
   std::shared_ptr<security::security_cache> cache_;
+  bool create_;
   std::atomic<bool> stopping_{false};
   std::mutex mu_;
   std::condition_variable cv_;

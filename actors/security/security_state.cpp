@@ -13,6 +13,18 @@ security_state::applied security_state::apply(std::string_view key, const std::o
     }
     return applied::acl;
   }
+  if (key.starts_with("quota:")) {
+    auto e = parse_quota_record_key(key);
+    if (!e) return applied::malformed;
+    if (!value) {
+      quotas.remove(*e);
+      return applied::quota;
+    }
+    auto c = parse_quota_config(*value);
+    if (!c) return applied::malformed;
+    quotas.set(*e, *c);
+    return applied::quota;
+  }
   switch (users.apply(key, value)) {
     case user_store::applied::user:
       return applied::user;

@@ -1,5 +1,5 @@
-// Everything __fluxo_security holds, as one immutable snapshot: users (users.hpp) and ACL
-// bindings (acl.hpp). The reader of the topic applies records in log order and publishes a new
+// Everything __fluxo_security holds, as one immutable snapshot: users (users.hpp), ACL
+// bindings (acl.hpp) and client quotas (quota.hpp). The reader of the topic applies records in log order and publishes a new
 // snapshot through security_cache; listeners read the current one without waiting.
 #pragma once
 
@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "actors/security/acl.hpp"
+#include "actors/security/quota.hpp"
 #include "actors/security/users.hpp"
 
 namespace fluxo::security {
@@ -16,8 +17,9 @@ namespace fluxo::security {
 struct security_state {
   user_store users;
   acl_store acls;
+  quota_store quotas;
 
-  enum class applied { user, acl, other, malformed };
+  enum class applied { user, acl, quota, other, malformed };
   // Applies one record of __fluxo_security (a null value deletes).
   applied apply(std::string_view key, const std::optional<std::string_view>& value);
 };

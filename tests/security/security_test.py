@@ -12,6 +12,9 @@ Usage: security_test.py FLUXO_BIN SCENARIO
   acls      the ACL authorizer: Describe/Create/DeleteAcls round trips (kafka-python's admin
             client), produce / fetch / group join / metadata / admin requests allowed or refused
             per binding (29, 30, 31), DENY over ALLOW, prefixed patterns, super users
+  quotas    fluxo quota set/list/remove: a producer_byte_rate quota holds a librdkafka producer to
+            within 20 % of its rate (throttle_time_ms + muting), a consumer_byte_rate quota a
+            consumer likewise; a user without a quota is not slowed
   tls       SSL and SASL_SSL listeners with certificates made here (openssl CLI): kcat,
             confluent-kafka and kafka-python verify the broker (SAN 127.0.0.1); client
             certificates from the CA are accepted, from another CA refused; with
@@ -515,12 +518,88 @@ def scenario_acls(root):
         b.stop()
 
 
+def rate_for(conf, seconds, run):
+    """Bytes per second `run(deadline)` moves between 2 s and `seconds` after it starts."""
+    samples = []
+    run(time.time() + seconds, samples)
+    start = samples[0][0] + 2
+    window = [(t, n) for t, n in samples if t >= start]
+    if len(window) < 2:
+        return 0.0
+    return (window[-1][1] - window[0][1]) / (window[-1][0] - window[0][0])
+
+
+def scenario_quotas(root):
+    b = Broker(root)
+    for user in ("alice", "bob"):
+        user_create(root, user, user + "-pw", data_dir=b.data)
+    b.start()
+    try:
+        produce_rate, fetch_rate = 200_000, 400_000
+        code, out = fluxo("quota", "--broker", b.node, "set", "--user", "alice", "--producer-byte-rate",
+                          str(produce_rate), "--consumer-byte-rate", str(fetch_rate))
+        check(code == 0, "quota set: %s" % out)
+        code, out = fluxo("quota", "--broker", b.node, "list")
+        check(code == 0 and "user alice  producer_byte_rate=200000  consumer_byte_rate=400000" in out, "list: %s" % out)
+        time.sleep(1.5)
+        value = b"v" * 1000
+
+        def producing(user):
+            def run(deadline, samples):
+                p = Producer(dict(rdkafka_conf(b, "SCRAM-SHA-256", user, user + "-pw"),
+                                  **{"linger.ms": 5, "batch.size": 16384, "queue.buffering.max.messages": 20000}))
+                acked = [0]
+
+                def cb(e, m):
+                    if e is None:
+                        acked[0] += len(m.value())
+                while time.time() < deadline:
+                    try:
+                        p.produce("q-" + user, value, on_delivery=cb)
+                    except BufferError:
+                        p.poll(0.01)
+                    p.poll(0)
+                    samples.append((time.time(), acked[0]))
+                p.flush(30)
+            return run
+
+        alice = rate_for(None, 9, producing("alice"))
+        check(abs(alice - produce_rate) <= 0.2 * produce_rate,
+              "alice produced %.0f B/s under a %d B/s quota" % (alice, produce_rate))
+        bob = rate_for(None, 5, producing("bob"))
+        check(bob > 3 * produce_rate, "bob (no quota) produced only %.0f B/s" % bob)
+
+        def consuming(deadline, samples):
+            c = Consumer(dict(rdkafka_conf(b, "SCRAM-SHA-256", "alice", "alice-pw"),
+                              **{"group.id": "quota", "auto.offset.reset": "earliest"}))
+            c.assign([TopicPartition("q-bob", 0, 0)])
+            got = 0
+            while time.time() < deadline:
+                m = c.poll(0.1)
+                if m is not None and not m.error():
+                    got += len(m.value())
+                samples.append((time.time(), got))
+            c.close()
+
+        fetched = rate_for(None, 8, consuming)
+        check(abs(fetched - fetch_rate) <= 0.3 * fetch_rate,
+              "alice fetched %.0f B/s under a %d B/s quota" % (fetched, fetch_rate))
+        code, out = fluxo("quota", "--broker", b.node, "remove", "--user", "alice")
+        check(code == 0, "quota remove: %s" % out)
+        code, out = fluxo("quota", "--broker", b.node, "list")
+        check(code == 0 and "alice" not in out, "list after remove: %s" % out)
+        print("quotas: producer %.0f B/s under %d (%.2fx), consumer %.0f B/s under %d (%.2fx), unthrottled %.0f B/s"
+              % (alice, produce_rate, alice / produce_rate, fetched, fetch_rate, fetched / fetch_rate, bob))
+    finally:
+        b.stop()
+
+
 def main():
     root = tempfile.mkdtemp(prefix="fluxo-security-")
     ok = False
     try:
         {"clients": scenario_clients, "refusals": scenario_refusals, "users": scenario_users,
-         "tls": scenario_tls, "acls": scenario_acls}[SCENARIO](root)
+         "tls": scenario_tls, "acls": scenario_acls, "quotas": scenario_quotas}[SCENARIO](root)
         ok = True
     finally:
         if ok:
