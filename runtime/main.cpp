@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   fluxo::cli::add_cluster_commands(app);
   fluxo::cli::add_user_commands(app);
   fluxo::cli::add_quota_commands(app);
+  fluxo::cli::add_acl_commands(app);
 
   auto* log_cmd = app.add_subcommand("log", "Work with partition log directories");
   log_cmd->require_subcommand(1);

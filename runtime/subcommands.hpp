@@ -19,6 +19,7 @@ void add_dlq_commands(CLI::App& app);
 void add_cluster_commands(CLI::App& app);
 void add_user_commands(CLI::App& app);
 void add_quota_commands(CLI::App& app);
+void add_acl_commands(CLI::App& app);
 
 // Exit codes: 0 ok, 1 the command failed (I/O, corruption found...), 2 bad usage.
 void set_exit_code(int code);

@@ -495,19 +495,39 @@ def scenario_acls(root):
             raise AssertionError("alice listed the ACLs")
         except ClusterAuthorizationFailedError:
             pass
-        # DENY wins over ALLOW; deleting it gives the permission back.
-        deny = acl("User:alice", ACLOperation.WRITE, ResourceType.TOPIC, "orders", perm=ACLPermissionType.DENY)
-        check(len(admin.create_acls([deny])["succeeded"]) == 1, "create a DENY")
+        # fluxo acl (librdkafka's admin API) with -F, kcat's client config file.
+        cfg = os.path.join(root, "admin.conf")
+        with open(cfg, "w") as f:
+            f.write("# admin\nsecurity.protocol=SASL_PLAINTEXT\nsasl.mechanisms=SCRAM-SHA-256\n"
+                    "sasl.username=admin\nsasl.password=admin-pw\n")
+        as_admin = ["acl", "--bootstrap", b.sasl, "-F", cfg]
+        code, out = fluxo(*as_admin, "list", "--resource", "topic", "--name", "orders")
+        check(code == 0 and "TOPIC LITERAL orders  User:alice  host *  WRITE  ALLOW" in out and out.count("\n") == 2,
+              "fluxo acl list: %s" % out)
+        code, out = fluxo("acl", "--bootstrap", b.sasl, "-X", "security.protocol=SASL_PLAINTEXT", "-X",
+                          "sasl.mechanisms=SCRAM-SHA-256", "-X", "sasl.username=alice", "-X", "sasl.password=alice-pw",
+                          "add", "--resource", "topic", "--name", "*", "--principal", "User:alice", "--operation", "all")
+        check(code == 1 and "CLUSTER_AUTHORIZATION_FAILED" in out, "alice's fluxo acl add: %s" % out)
+        # DENY wins over ALLOW; removing it gives the permission back.
+        deny = ["--resource", "topic", "--name", "orders", "--principal", "User:alice", "--operation", "write",
+                "--permission", "deny"]
+        code, out = fluxo(*as_admin, "add", *deny)
+        check(code == 0, "fluxo acl add DENY: %s" % out)
         time.sleep(1)
         check(produce("alice", "orders") == 29, "DENY wins over ALLOW")
-        only_deny = ACLFilter(principal="User:alice", host="*", operation=ACLOperation.WRITE,
-                              permission_type=ACLPermissionType.DENY,
-                              resource_pattern=ResourcePatternFilter(ResourceType.TOPIC, "orders",
-                                                                     ACLResourcePatternType.LITERAL))
-        deleted = admin.delete_acls([only_deny])
-        check(len(deleted[0][1]) == 1, "delete_acls matched the DENY: %s" % (deleted,))
+        code, out = fluxo(*as_admin, "remove", *deny)
+        check(code == 0 and out.count("removed:") == 1, "fluxo acl remove DENY: %s" % out)
         time.sleep(1)
         check(produce("alice", "orders") == "ok", "alice writes again after the DENY is gone")
+        # kafka-python's delete_acls too.
+        only_prefixed = ACLFilter(principal="User:alice", host="*", operation=ACLOperation.ANY,
+                                  permission_type=ACLPermissionType.ANY,
+                                  resource_pattern=ResourcePatternFilter(ResourceType.TOPIC, "logs.",
+                                                                         ACLResourcePatternType.PREFIXED))
+        deleted = admin.delete_acls([only_prefixed])
+        check(len(deleted[0][1]) == 1, "delete_acls matched the prefixed binding: %s" % (deleted,))
+        time.sleep(1)
+        check(produce("alice", "logs.app") == 29, "alice may no longer write logs.*")
         # ACLs survive a restart (they live in __fluxo_security).
         b.stop()
         b.start()
