@@ -90,7 +90,8 @@ class Broker:
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-            check(self.proc.wait(timeout=60) == 0, "the broker did not stop cleanly")
+            code = self.proc.wait(timeout=60)
+            check(code == 0, "the broker did not stop cleanly (exit %s):\n%s" % (code, self.log_text()))
         self.proc = None
 
 
