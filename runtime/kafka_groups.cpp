@@ -186,10 +186,18 @@ bool handle_offset_commit(self_ptr self, const request_header& h, reader& r, res
   auto v = h.version;
   auto shared = std::make_shared<offset_commit_request>(std::move(*req));
   const auto who = current_requester(self);
-  // As Kafka: partitions of topics that do not exist (or beyond a topic's partition count) get
+  // As Kafka: partitions of topics the requester may not READ get TOPIC_AUTHORIZATION_FAILED,
+  // of topics that do not exist (or beyond a topic's partition count)
   // UNKNOWN_TOPIC_OR_PARTITION; only the others reach the group coordinator.
   std::set<std::string> names;
-  for (const auto& t : shared->topics) names.insert(t.name);
+  auto denied = std::make_shared<std::set<std::string>>();
+  for (const auto& t : shared->topics) {
+    if (allowed(self, who, acl_operation::read, resource_type::topic, t.name)) {
+      names.insert(t.name);
+    } else {
+      denied->insert(t.name);
+    }
+  }
   auto counts = std::make_shared<std::map<std::string, std::size_t>>();  // absent: unknown topic
   auto exists = [counts](const std::string& t, int32_t p) {
     auto it = counts->find(t);
@@ -201,8 +209,9 @@ bool handle_offset_commit(self_ptr self, const request_header& h, reader& r, res
     for (const auto& t : shared->topics) {
       offset_commit_response::topic ot{t.name, {}};
       for (const auto& p : t.partitions) {
-        ot.partitions.push_back({p.index, exists(t.name, p.index) ? error_of(t.name, p.index)
-                                                                  : err(kafka_error::unknown_topic_or_partition)});
+        ot.partitions.push_back({p.index, denied->count(t.name)        ? err(kafka_error::topic_authorization_failed)
+                                          : exists(t.name, p.index) ? error_of(t.name, p.index)
+                                                                    : err(kafka_error::unknown_topic_or_partition)});
       }
       out.topics.push_back(std::move(ot));
     }

@@ -478,6 +478,18 @@ def scenario_acls(root):
             c.close()
         got = fetch_error(rdkafka_conf(b, "SCRAM-SHA-256", "bob", "bob-pw"), "secret", group="g1")
         check(got == 29, "bob fetching secret: TOPIC_AUTHORIZATION_FAILED, got %s" % got)
+        # Committing an offset needs READ on the topic too (bob may only describe secret).
+        from kafka.structs import OffsetAndMetadata, TopicPartition as PyTopicPartition
+        from kafka.errors import TopicAuthorizationFailedError
+        c = KafkaConsumer(**conf("bob"), group_id="g1", enable_auto_commit=False)
+        c.assign([PyTopicPartition("secret", 0)])
+        try:
+            c.commit({PyTopicPartition("secret", 0): OffsetAndMetadata(1, "")})
+            raise AssertionError("bob committed an offset of secret")
+        except TopicAuthorizationFailedError:
+            pass
+        finally:
+            c.close()
         # Metadata lists only what the requester may describe.
         seen = set(KafkaConsumer(**conf("bob")).topics())
         check("orders" in seen and "secret" in seen and "logs.app" not in seen, "bob's topics: %s" % seen)
