@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "runtime/rdkafka_settings.hpp"
 #include "runtime/subcommands.hpp"
 
 namespace fluxo::cli {
@@ -34,31 +35,13 @@ struct kafka_bench_options {
 };
 
 // The bench's settings followed by the user's -X ones (which win).
-std::vector<std::pair<std::string, std::string>> settings_of(const kafka_bench_options& o,
-                                                             std::vector<std::pair<std::string, std::string>> base) {
-  for (const auto& kv : o.extra) {
-    auto eq = kv.find('=');
-    base.emplace_back(kv.substr(0, eq), eq == std::string::npos ? "" : kv.substr(eq + 1));
-  }
+rdkafka_settings settings_of(const kafka_bench_options& o, rdkafka_settings base) {
+  add_settings(base, o.extra);
   return base;
 }
 
 double since(bench_clock::time_point t0) { return std::chrono::duration<double>(bench_clock::now() - t0).count(); }
 
-rd_kafka_conf_t* make_conf(const std::vector<std::pair<std::string, std::string>>& settings, std::string& error) {
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  char errstr[512];
-  // FLUXO_RDKAFKA_DEBUG=fetch,protocol (librdkafka's debug contexts) traces the clients.
-  if (const char* debug = std::getenv("FLUXO_RDKAFKA_DEBUG")) rd_kafka_conf_set(conf, "debug", debug, errstr, sizeof(errstr));
-  for (const auto& [k, v] : settings) {
-    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-      error = std::string(k) + ": " + errstr;
-      rd_kafka_conf_destroy(conf);
-      return nullptr;
-    }
-  }
-  return conf;
-}
 
 std::atomic<uint64_t> delivered{0};
 std::atomic<uint64_t> failed{0};
@@ -72,7 +55,7 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
 }
 
 bool produce(const kafka_bench_options& o, double& seconds, std::string& error) {
-  auto conf = make_conf(settings_of(o, {{"bootstrap.servers", o.bootstrap},
+  auto conf = make_rdkafka_conf(settings_of(o, {{"bootstrap.servers", o.bootstrap},
                                         {"linger.ms", std::to_string(o.linger_ms)},
                                         {"acks", o.acks},
                                         {"queue.buffering.max.messages", "1000000"},
@@ -115,7 +98,7 @@ bool produce(const kafka_bench_options& o, double& seconds, std::string& error) 
 }
 
 bool consume(const kafka_bench_options& o, double& seconds, double& startup, uint64_t& count, std::string& error) {
-  auto conf = make_conf(settings_of(o, {{"bootstrap.servers", o.bootstrap},
+  auto conf = make_rdkafka_conf(settings_of(o, {{"bootstrap.servers", o.bootstrap},
                                         {"group.id", "bench-" + std::to_string(::getpid())},
                                         {"auto.offset.reset", "earliest"},
                                         {"enable.auto.commit", "false"},

@@ -8,11 +8,11 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <iostream>
 #include <memory>
 
 #include "actors/security/acl.hpp"
+#include "runtime/rdkafka_settings.hpp"
 #include "runtime/subcommands.hpp"
 
 namespace fluxo::cli {
@@ -58,36 +58,22 @@ struct rd_deleter {
 };
 using rd_handle = std::unique_ptr<rd_kafka_t, rd_deleter>;
 
+// The -F file's settings, then the -X ones (later ones win).
 rd_handle connect_admin(const acl_cli_options& o) {
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rdkafka_settings settings{{"bootstrap.servers", o.bootstrap}};
+  std::string error;
+  if (!o.config_file.empty() && !add_settings_file(settings, o.config_file, error)) {
+    std::cerr << "error: " << error << "\n";
+    return nullptr;
+  }
+  add_settings(settings, o.settings);
+  rd_kafka_conf_t* conf = make_rdkafka_conf(settings, error);
+  if (!conf) {
+    std::cerr << "error: client setting " << error << "\n";
+    return nullptr;
+  }
   char errstr[512];
-  std::vector<std::string> all;
-  if (!o.config_file.empty()) {
-    std::ifstream in(o.config_file);
-    if (!in) {
-      std::cerr << "error: cannot read " << o.config_file << "\n";
-      rd_kafka_conf_destroy(conf);
-      return nullptr;
-    }
-    for (std::string line; std::getline(in, line);) {
-      if (line.empty() || line[0] == '#') continue;
-      all.push_back(line);
-    }
-  }
-  all.insert(all.end(), o.settings.begin(), o.settings.end());
-  all.insert(all.begin(), "bootstrap.servers=" + o.bootstrap);
-  for (const auto& kv : all) {
-    auto eq = kv.find('=');
-    if (eq == std::string::npos ||
-        rd_kafka_conf_set(conf, kv.substr(0, eq).c_str(), kv.substr(eq + 1).c_str(), errstr, sizeof errstr) !=
-            RD_KAFKA_CONF_OK) {
-      std::cerr << "error: client setting '" << kv.substr(0, eq) << "': "
-                << (eq == std::string::npos ? "expected key=value" : errstr) << "\n";
-      rd_kafka_conf_destroy(conf);
-      return nullptr;
-    }
-  }
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);  // takes conf
   if (!rk) std::cerr << "error: " << errstr << "\n";
   return rd_handle(rk);
 }
@@ -99,14 +85,15 @@ rd_kafka_AclBinding_t* binding_of(const acl_cli_options& o, bool filter) {
   auto op = parse_code<acl_operation>(o.operation.empty() ? (filter ? "any" : "") : o.operation, filter ? 1 : 2, 12);
   auto perm = parse_code<acl_permission>(o.permission.empty() ? (filter ? "any" : "allow") : o.permission,
                                          filter ? 1 : 2, 3);
-  if (!type || !pattern || !op || !perm) {
-    std::cerr << "error: " << (!type ? "--resource (topic, group, cluster, transactional-id" + std::string(filter ? ", any)" : ")")
-                               : !pattern ? std::string("--pattern (literal, prefixed") + (filter ? ", any, match)" : ")")
-                               : !op      ? std::string("--operation (all, read, write, create, delete, alter, describe, "
-                                                        "describe-configs, alter-configs, idempotent-write") +
-                                           (filter ? ", any)" : ")")
-                                          : std::string("--permission (allow, deny") + (filter ? ", any)" : ")"))
-              << " is missing or unknown\n";
+  const std::string any = filter ? ", any" : "";
+  const char* missing = !type      ? "--resource (topic, group, cluster, transactional-id"
+                        : !pattern ? (filter ? "--pattern (literal, prefixed, match" : "--pattern (literal, prefixed")
+                        : !op      ? "--operation (all, read, write, create, delete, alter, describe, describe-configs, "
+                                     "alter-configs, idempotent-write"
+                        : !perm    ? "--permission (allow, deny"
+                                   : nullptr;
+  if (missing) {
+    std::cerr << "error: " << missing << any << ") is missing or unknown\n";
     return nullptr;
   }
   std::string name = o.name;

@@ -93,18 +93,8 @@ void add_quota_commands(CLI::App& app) {
   list->callback([common] {
     auto conn = connect(*common);
     if (!conn) return set_exit_code(1);
-    client::status st;
-    auto records = client::read_all(*conn, std::string(security::security_topic), &st);
-    if (st.code != actors::code(actors::kafka_error::unknown_topic_or_partition) && report(st, "reading quotas")) {
-      return set_exit_code(1);
-    }
-    security::security_state state;
-    for (const auto& r : records) {
-      if (!r.key) continue;
-      std::optional<std::string_view> value;
-      if (r.value) value = *r.value;
-      state.apply(*r.key, value);
-    }
+    auto [st, state] = runtime::read_security_state(*conn);
+    if (report(st, "reading quotas")) return set_exit_code(1);
     for (const auto& [e, c] : state.quotas.all()) {
       std::cout << describe(e);
       if (c.producer_byte_rate) std::cout << "  producer_byte_rate=" << static_cast<int64_t>(*c.producer_byte_rate);

@@ -85,18 +85,9 @@ std::vector<std::pair<std::string, std::string>> credential_records(const user_o
 
 // The users as __fluxo_security holds them now.
 std::optional<security::user_store> current_users(client::connection& conn) {
-  client::status st;
-  auto records = client::read_all(conn, std::string(security::security_topic), &st);
-  if (st.code == actors::code(actors::kafka_error::unknown_topic_or_partition)) return security::user_store{};
+  auto [st, state] = runtime::read_security_state(conn);
   if (report(st, "reading users")) return std::nullopt;
-  security::user_store users;
-  for (const auto& r : records) {
-    if (!r.key) continue;
-    std::optional<std::string_view> value;
-    if (r.value) value = *r.value;
-    users.apply(*r.key, value);
-  }
-  return users;
+  return std::move(state.users);
 }
 
 bool exists(const security::user_store& users, const std::string& name) {

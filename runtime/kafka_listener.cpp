@@ -190,7 +190,6 @@ void handle_frame(self_ptr self, caf::io::connection_handle hdl, std::vector<cha
       inner(std::move(body));
     };
   }
-  self->state.current = hdl;
   if (!it->second(self, h, r, reply)) {
     close_connection(self, hdl, std::string("malformed ") + std::string(api_name(h.key)) + " v" +
                                     std::to_string(h.version) + " request: " + r.error());
@@ -280,29 +279,7 @@ caf::behavior listener_behavior(self_ptr self, caf::io::doorman_ptr doorman, act
   };
 }
 
-}  // namespace
-
-namespace {
-void lookup_topic(self_ptr self, const std::string& topic, bool create,
-                  std::function<void(int16_t, const std::vector<actors::partition_actor>&)> fn);
-}  // namespace
-
-void with_topic(self_ptr self, const std::string& topic, bool create,
-                std::function<void(int16_t, const std::vector<actors::partition_actor>&)> fn) {
-  if (topic == security::security_topic) {
-    // Users' credentials: managed with `fluxo user` over the node port, never through Kafka.
-    fn(actors::code(actors::kafka_error::topic_authorization_failed), {});
-    return;
-  }
-  lookup_topic(self, topic, create, std::move(fn));
-}
-
-void with_internal_topic(self_ptr self, const std::string& topic,
-                         std::function<void(int16_t, const std::vector<actors::partition_actor>&)> fn) {
-  lookup_topic(self, topic, false, std::move(fn));
-}
-
-namespace {
+// The route cache, then the node (maybe creating the topic).
 void lookup_topic(self_ptr self, const std::string& topic, bool create,
                   std::function<void(int16_t, const std::vector<actors::partition_actor>&)> fn) {
   auto it = self->state.routes.find(topic);
@@ -341,6 +318,21 @@ void lookup_topic(self_ptr self, const std::string& topic, bool create,
 }
 
 }  // namespace
+
+void with_topic(self_ptr self, const std::string& topic, bool create,
+                std::function<void(int16_t, const std::vector<actors::partition_actor>&)> fn) {
+  if (topic == security::security_topic) {
+    // Users' credentials: managed with `fluxo user` over the node port, never through Kafka.
+    fn(actors::code(actors::kafka_error::topic_authorization_failed), {});
+    return;
+  }
+  lookup_topic(self, topic, create, std::move(fn));
+}
+
+void with_internal_topic(self_ptr self, const std::string& topic,
+                         std::function<void(int16_t, const std::vector<actors::partition_actor>&)> fn) {
+  lookup_topic(self, topic, false, std::move(fn));
+}
 
 void forget_topic(self_ptr self, const std::string& topic) { self->state.routes.erase(topic); }
 

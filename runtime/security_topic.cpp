@@ -39,6 +39,26 @@ client::status write_security_records(client::connection& conn,
   return producer->flush(std::chrono::seconds(30));
 }
 
+void apply_security_records(security::security_state& state, const std::vector<client::consumed_record>& records) {
+  for (const auto& rec : records) {
+    if (!rec.key) continue;
+    std::optional<std::string_view> value;
+    if (rec.value) value = *rec.value;
+    if (state.apply(*rec.key, value) == security::security_state::applied::malformed) {
+      spdlog::error("{} offset {}: malformed record '{}' skipped", security::security_topic, rec.offset, *rec.key);
+    }
+  }
+}
+
+std::pair<client::status, security::security_state> read_security_state(client::connection& conn) {
+  client::status st;
+  auto records = client::read_all(conn, std::string(security::security_topic), &st);
+  security::security_state state;
+  if (st.code == actors::code(actors::kafka_error::unknown_topic_or_partition)) return {client::status::success(), state};
+  apply_security_records(state, records);
+  return {st, std::move(state)};
+}
+
 std::string security_bootstrap_path(const std::string& data_dir) {
   return (std::filesystem::path(data_dir) / "security-bootstrap.txt").string();
 }
@@ -85,22 +105,18 @@ bool security_reader::import_bootstrap() {
   const auto path = security_bootstrap_path(data_dir_);
   std::ifstream in(path);
   if (!in) return true;
-  auto producer = conn_->make_producer(client::producer_options{.acks = -1});
-  std::string line;
-  std::size_t count = 0;
-  while (std::getline(in, line)) {
+  std::vector<std::pair<std::string, std::optional<std::string>>> records;
+  for (std::string line; std::getline(in, line);) {
     auto tab = line.find('\t');
-    if (tab == std::string::npos) continue;
-    producer->send_to({std::string(security::security_topic), 0}, line.substr(0, tab), line.substr(tab + 1));
-    ++count;
+    if (tab != std::string::npos) records.emplace_back(line.substr(0, tab), line.substr(tab + 1));
   }
-  if (auto st = producer->flush(std::chrono::seconds(30)); !st.ok()) {
+  if (auto st = write_security_records(*conn_, records); !st.ok()) {
     spdlog::error("importing {} into {} failed: {}; retrying", path, security::security_topic, st.message);
     return false;
   }
   std::error_code ec;
   std::filesystem::rename(path, path + ".imported", ec);
-  spdlog::info("imported {} security records from {}", count, path);
+  spdlog::info("imported {} security records from {}", records.size(), path);
   return true;
 }
 
@@ -143,14 +159,7 @@ void security_reader::run() {
     if (end_at_start < 0) end_at_start = got.high_watermark;
     if (!got.records.empty()) {
       auto changed = std::make_shared<security::security_state>(*store);
-      for (const auto& rec : got.records) {
-        if (!rec.key) continue;
-        std::optional<std::string_view> value;
-        if (rec.value) value = *rec.value;
-        if (changed->apply(*rec.key, value) == security::security_state::applied::malformed) {
-          spdlog::error("{} offset {}: malformed record '{}' skipped", security::security_topic, rec.offset, *rec.key);
-        }
-      }
+      apply_security_records(*changed, got.records);
       store = changed;
       cache_->set(store);
     }

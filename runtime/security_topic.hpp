@@ -33,6 +33,11 @@ client::status ensure_security_topic(client::connection& conn);
 client::status write_security_records(client::connection& conn,
                                       const std::vector<std::pair<std::string, std::optional<std::string>>>& records);
 
+// Applies records of __fluxo_security to `state` in order; malformed ones are logged and skipped.
+void apply_security_records(security::security_state& state, const std::vector<client::consumed_record>& records);
+// Everything __fluxo_security holds now (empty when the topic does not exist yet).
+std::pair<client::status, security::security_state> read_security_state(client::connection& conn);
+
 std::string security_bootstrap_path(const std::string& data_dir);
 // Appends a record to the bootstrap file; false and `error` set when it cannot be written.
 bool append_security_bootstrap(const std::string& data_dir, const std::string& key, const std::string& value,

@@ -21,8 +21,6 @@ std::string openssl_errors() {
   return out.empty() ? "unknown TLS error" : out;
 }
 
-BIO* bio(void* p) { return static_cast<BIO*>(p); }
-
 }  // namespace
 
 std::optional<tls_client_auth> parse_client_auth(const std::string& text) {
@@ -109,7 +107,7 @@ bool tls_session::handshake_done() const { return SSL_is_init_finished(ssl_) == 
 
 bool tls_session::receive(std::span<const char> bytes, std::vector<char>& plaintext) {
   ERR_clear_error();
-  if (!bytes.empty() && BIO_write(bio(in_), bytes.data(), static_cast<int>(bytes.size())) != static_cast<int>(bytes.size())) {
+  if (!bytes.empty() && BIO_write(in_, bytes.data(), static_cast<int>(bytes.size())) != static_cast<int>(bytes.size())) {
     return fail("buffering TLS input");
   }
   if (!handshake_done()) {
@@ -152,11 +150,11 @@ bool tls_session::send(std::span<const char> plaintext, std::vector<char>& out) 
 
 void tls_session::take_output(std::vector<char>& out) {
   for (;;) {
-    auto pending = BIO_ctrl_pending(bio(out_));
+    auto pending = BIO_ctrl_pending(out_);
     if (pending == 0) return;
     auto old = out.size();
     out.resize(old + pending);
-    int n = BIO_read(bio(out_), out.data() + old, static_cast<int>(pending));
+    int n = BIO_read(out_, out.data() + old, static_cast<int>(pending));
     out.resize(old + static_cast<std::size_t>(n > 0 ? n : 0));
     if (n <= 0) return;
   }

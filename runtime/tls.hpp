@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+struct bio_st;
 struct ssl_ctx_st;
 struct ssl_st;
 
@@ -73,8 +74,8 @@ class tls_session {
  private:
   bool fail(const char* what);
   ssl_st* ssl_ = nullptr;
-  void* in_ = nullptr;   // BIO: socket -> OpenSSL
-  void* out_ = nullptr;  // BIO: OpenSSL -> socket
+  bio_st* in_ = nullptr;   // socket -> OpenSSL (owned by ssl_)
+  bio_st* out_ = nullptr;  // OpenSSL -> socket (owned by ssl_)
   std::shared_ptr<tls_context> ctx_;
   std::string error_;
   bool peer_closed_ = false;

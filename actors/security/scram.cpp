@@ -305,7 +305,6 @@ scram_server::step_result scram_server::final(std::string_view msg) {
     out.error = "malformed SCRAM client proof";
     return out;
   }
-  out.credentials_error = true;
   if (!known_user_) {
     out.error = "unknown user";
     return out;
@@ -322,7 +321,6 @@ scram_server::step_result scram_server::final(std::string_view msg) {
     out.error = "wrong password";
     return out;
   }
-  out.credentials_error = false;
   out.ok = true;
   out.done = true;
   out.reply = "v=" + base64_encode(scram_hmac(mechanism_, credential_.server_key, auth_message));

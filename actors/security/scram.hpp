@@ -84,7 +84,6 @@ class scram_server {
     bool done = false;      // true after the client's final message was verified
     std::string reply;      // the server message to send (server-first or server-final)
     std::string error;      // why it failed, for the log (never a password or proof)
-    bool credentials_error = false;  // a wrong password or unknown user (not a malformed message)
   };
 
   step_result step(std::string_view client_message);

@@ -116,7 +116,6 @@ TEST(Scram, AWrongPasswordAndAnUnknownUserFailAtTheProofAlike) {
     ASSERT_TRUE(first.ok) << "an unknown user still gets a challenge: " << first.error;
     auto final = server.step(client.final(first.reply));
     EXPECT_FALSE(final.ok);
-    EXPECT_TRUE(final.credentials_error);
     EXPECT_EQ(final.error, why);
     EXPECT_TRUE(final.reply.empty());
   }
