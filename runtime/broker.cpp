@@ -130,6 +130,9 @@ int run_broker(runtime::broker_options opts) {
   // Users, ACLs and quotas (every listener reads them; the SASL ones and the authorizer need them).
   auto security_data = std::make_shared<security::security_cache>();
   bool security_needed = false;  // a listener authenticates or authorizes: __fluxo_security must exist
+  bool sasl_listener = false;    // some Kafka listener asks clients for a user and password
+  bool authorize = false;        // Kafka's ACLs decide (Kafka listeners and the HTTP port)
+  security::authorizer_settings authz;
   if (opts.kafka_addr != "none") {
     std::string error;
     auto specs = runtime::parse_listeners(opts.kafka_addr, &error);
@@ -162,6 +165,7 @@ int run_broker(runtime::broker_options opts) {
         return 2;
       }
       security_needed = true;
+      sasl_listener = true;
     }
     // The ACL authorizer: on by default as soon as a listener knows who its clients are.
     const bool authenticating = security_needed || (tls && opts.tls_client_auth != "none");
@@ -170,9 +174,8 @@ int run_broker(runtime::broker_options opts) {
       close_node(sys, *node);
       return 2;
     }
-    const bool authorize = opts.authorizer.empty() ? authenticating : opts.authorizer == "acl";
+    authorize = opts.authorizer.empty() ? authenticating : opts.authorizer == "acl";
     if (authorize) security_needed = true;
-    security::authorizer_settings authz;
     authz.allow_everyone_if_no_acl = opts.allow_everyone_if_no_acl;
     for (std::string_view rest = opts.super_users; !rest.empty();) {
       auto comma = rest.find(',');
@@ -234,10 +237,37 @@ int run_broker(runtime::broker_options opts) {
   std::unique_ptr<runtime::http::http_server> http;
   if (opts.http_addr != "none") {
     runtime::http::http_server_options ho;
-    if (!actors::split_host_port(opts.http_addr, ho.host, ho.port)) {
-      spdlog::error("--http-addr must be host:port or none, got '{}'", opts.http_addr);
+    std::string_view http_hostport = opts.http_addr;
+    const bool https = http_hostport.starts_with("https://");
+    if (https) http_hostport.remove_prefix(8);
+    if (http_hostport.starts_with("http://")) http_hostport.remove_prefix(7);
+    if (!actors::split_host_port(std::string(http_hostport), ho.host, ho.port)) {
+      spdlog::error("--http-addr must be [http://|https://]host:port or none, got '{}'", opts.http_addr);
       close_node(sys, *node);
       return 2;
+    }
+    if (https && (opts.tls_cert.empty() || opts.tls_key.empty())) {
+      spdlog::error("--http-addr {} needs --tls-cert and --tls-key", opts.http_addr);
+      close_node(sys, *node);
+      return 2;
+    }
+    if (!opts.http_auth.empty() && opts.http_auth != "none" && opts.http_auth != "required") {
+      spdlog::error("--http-auth must be none or required, got '{}'", opts.http_auth);
+      close_node(sys, *node);
+      return 2;
+    }
+    if (https) {
+      ho.tls_cert = opts.tls_cert;
+      ho.tls_key = opts.tls_key;
+    }
+    ho.security = security_data;
+    ho.require_login = opts.http_auth.empty() ? sasl_listener : opts.http_auth == "required";
+    ho.metrics_need_login = opts.http_metrics_auth;
+    ho.authorize = authorize;
+    ho.authorizer = authz;
+    if (ho.require_login || ho.metrics_need_login) security_needed = true;
+    if (ho.require_login && !https && ho.host != "127.0.0.1" && ho.host != "localhost" && ho.host != "::1") {
+      spdlog::warn("HTTP logins on {} travel in clear text: use --http-addr https://...", opts.http_addr);
     }
     ho.node_id = opts.node.node_id;
     ho.node_addr = addr;
@@ -252,7 +282,7 @@ int run_broker(runtime::broker_options opts) {
       close_node(sys, *node);
       return 1;
     }
-    http_addr = ho.host + ":" + std::to_string(http->port());
+    http_addr = std::string(https ? "https://" : "") + ho.host + ":" + std::to_string(http->port());
   }
   // What other nodes and clients are told (Kafka Metadata lists every node's advertised address).
   if (kafka_addr != "none") {

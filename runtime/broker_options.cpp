@@ -34,7 +34,15 @@ void add_broker_options(CLI::App& cmd, broker_options& o) {
                  "host:port Metadata tells Kafka clients of the first listener to use (default: its address)");
   cmd.add_option("--advertised-node-addr", o.advertised_node_addr,
                  "host:port other nodes and native clients use to reach this node's CAF port (default: --node-addr)");
-  cmd.add_option("--http-addr", o.http_addr, "HTTP admin API, /metrics and web console host:port (port 0 = any free; none = off)")->capture_default_str();
+  cmd.add_option("--http-addr", o.http_addr,
+                 "HTTP admin API, /metrics and web console [http://|https://]host:port (https uses --tls-cert and "
+                 "--tls-key; port 0 = any free; none = off)")
+      ->capture_default_str();
+  cmd.add_option("--http-auth", o.http_auth,
+                 "none or required: log in (Basic or the console's login) with a user of `fluxo user` on the HTTP port "
+                 "(default: required when a Kafka listener uses SASL)");
+  cmd.add_option("--http-metrics-auth", o.http_metrics_auth, "/metrics needs a user with DESCRIBE on the cluster too")
+      ->capture_default_str();
   cmd.add_option("--max-request-bytes", o.max_request_bytes, "Largest Kafka request accepted")->capture_default_str();
   cmd.add_option("--node-id", o.node.node_id, "Id of this node (unique in a cluster)")->capture_default_str();
   cmd.add_option("--cluster-store", o.node.cluster_store,

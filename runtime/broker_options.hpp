@@ -26,7 +26,9 @@ struct broker_options {
   bool allow_everyone_if_no_acl = false;      // a resource no ACL applies to is open
   std::string advertised_kafka_addr;         // what Metadata tells clients (default: kafka_addr)
   std::string advertised_node_addr;          // what other nodes and native clients use (default: node_addr)
-  std::string http_addr = "127.0.0.1:8080";  // HTTP API, metrics, console ("none" = off)
+  std::string http_addr = "127.0.0.1:8080";  // HTTP API, metrics, console: [http://|https://]host:port or none
+  std::string http_auth;                     // none | required; default: required when a listener uses SASL
+  bool http_metrics_auth = false;            // /metrics needs a user too
   int64_t max_request_bytes = 100LL << 20;   // larger Kafka requests close the connection
   std::string log_level = "info";
   std::string ready_file;                     // if set, written with the bound address when ready

@@ -154,7 +154,9 @@
   }
 
   async function api(path, options = {}) {
-    const init = { method: options.method || 'GET', cache: 'no-store', headers: {} };
+    // X-Fluxo-Console: a 401 comes without WWW-Authenticate (no browser password prompt); the
+    // console shows its own login instead.
+    const init = { method: options.method || 'GET', cache: 'no-store', headers: { 'X-Fluxo-Console': '1' } };
     if (options.body !== undefined) {
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(options.body);
@@ -174,6 +176,7 @@
         data = null;
       }
     }
+    if (res.status === 401 && !options.noLoginPrompt) showLogin(auth.user ? 'Your session has ended: sign in again.' : '');
     if (!res.ok) {
       const err = data && typeof data === 'object' ? data.error : null;
       let msg;
@@ -207,6 +210,7 @@
   };
 
   function reportError(e, source) {
+    if (e instanceof ApiError && e.status === 401) return;  // the login form is shown instead
     banner.show(e instanceof Error ? e.message : String(e), source);
   }
 
@@ -1104,6 +1108,80 @@
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Login (brokers that require a user on the HTTP port): a session cookie set by /api/v1/login.
+
+  const auth = { user: null, loginShown: false, loginError: null };
+
+  function setUser(name) {
+    auth.user = name || null;
+    const box = document.getElementById('user-box');
+    if (!auth.user) {
+      replace(box);
+      box.hidden = true;
+      return;
+    }
+    const logout = h('button', { type: 'button', class: 'btn small', testid: 'logout', text: 'Sign out' });
+    logout.addEventListener('click', async () => {
+      try {
+        await api('/api/v1/logout', { method: 'POST', noLoginPrompt: true });
+      } catch {
+        /* the cookie is dropped by the answer; nothing else to undo */
+      }
+      setUser(null);
+      showLogin('');
+    });
+    replace(box, h('span', { class: 'muted small', text: 'Signed in as ' }), h('span', { testid: 'signed-in-user', text: auth.user }), logout);
+    box.hidden = false;
+  }
+
+  function showLogin(message) {
+    if (page) {
+      page.dispose();
+      page = null;
+    }
+    banner.clear();
+    if (auth.loginShown) {
+      if (message) auth.loginError.textContent = message;
+      return;
+    }
+    auth.loginShown = true;
+    const user = h('input', { type: 'text', autocomplete: 'username', required: true, testid: 'login-user', 'aria-label': 'User' });
+    const password = h('input', {
+      type: 'password', autocomplete: 'current-password', required: true, testid: 'login-password', 'aria-label': 'Password',
+    });
+    const error = h('div', { class: 'login-error', testid: 'login-error', role: 'alert', text: message || '' });
+    auth.loginError = error;
+    const submit = h('button', { type: 'submit', class: 'btn primary', testid: 'login-submit', text: 'Sign in' });
+    const form = h('form', { class: 'login panel', testid: 'login-form' },
+      h('h1', { text: 'Sign in' }),
+      h('p', { class: 'muted small', text: 'This broker asks for a user (created with fluxo user create).' }),
+      h('label', { class: 'field' }, 'User', user),
+      h('label', { class: 'field' }, 'Password', password),
+      submit, error);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      submit.disabled = true;
+      error.textContent = '';
+      try {
+        const r = await api('/api/v1/login', { method: 'POST', body: { user: user.value, password: password.value }, noLoginPrompt: true });
+        auth.loginShown = false;
+        setUser(r.user);
+        navigate();
+        loadBadge();
+      } catch (err) {
+        error.textContent = err.status === 401 ? 'Wrong user name or password.' : err.message;
+        password.value = '';
+        password.focus();
+      } finally {
+        submit.disabled = false;
+      }
+    });
+    for (const a of document.querySelectorAll('[data-nav]')) a.classList.remove('active');
+    replace(document.getElementById('view'), form);
+    user.focus();
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Router
 
   function notFound(ctx, view) {
@@ -1130,6 +1208,7 @@
   }
 
   function navigate() {
+    if (auth.loginShown) return;  // pages wait for the login
     if (page) page.dispose();
     banner.clear();
     const { nav, render } = parseRoute();
@@ -1149,12 +1228,23 @@
     }
   }
 
-  function start() {
+  async function start() {
     banner.el = document.getElementById('error-banner');
     banner.text = document.getElementById('error-text');
     document.getElementById('error-close').addEventListener('click', () => banner.clear());
     window.addEventListener('hashchange', navigate);
     if (!location.hash) history.replaceState(null, '', '#/topics');
+    let who = null;
+    try {
+      who = await api('/api/v1/whoami', { noLoginPrompt: true });
+    } catch {
+      /* an older or unreachable broker: the pages report it */
+    }
+    setUser(who && who.user);
+    if (who && who.login_required && !who.user) {
+      showLogin('');
+      return;
+    }
     navigate();
     loadBadge();
   }

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "actors/client/client.hpp"
+#include "actors/security/http_login.hpp"
 #include "runtime/http/history.hpp"
 #include "runtime/http/http_server.hpp"
 
@@ -34,7 +35,32 @@ struct server_context {
   // Lazily created for POST .../messages.
   std::mutex producer_mtx;
   std::unique_ptr<client::producer> producer;
+
+  // Logins on this port (see access.cpp); null when the broker has no users to check.
+  std::unique_ptr<security::http_login> login;
 };
+
+// Who sent a request: "User:<name>" (Basic header or session cookie), or "User:ANONYMOUS" when
+// logins are optional and none was given. nullopt: credentials were given and are wrong, or a
+// login is required and none was given.
+struct identity {
+  std::string principal;
+  std::string host;
+};
+std::optional<identity> identify(server_context& ctx, const httplib::Request& req);
+// identify(), answering 401 when nobody valid is asking.
+std::optional<identity> identify_or_refuse(server_context& ctx, const httplib::Request& req, httplib::Response& res);
+// Whether `who` may do `op` on the resource (always, without the ACL authorizer).
+bool may(const server_context& ctx, const identity& who, security::acl_operation op, security::resource_type type,
+         std::string_view name);
+// may() for the request's sender; otherwise answers 401/403 (Kafka's TOPIC_/GROUP_/
+// CLUSTER_AUTHORIZATION_FAILED, saying which permission is missing) and returns false.
+bool permit(server_context& ctx, const httplib::Request& req, httplib::Response& res, security::acl_operation op,
+            security::resource_type type, std::string_view name);
+
+// Refuses requests without a valid login before they reach a route (401), except the routes that
+// stay open; adds POST /api/v1/login, POST /api/v1/logout and GET /api/v1/whoami.
+void add_access_control(httplib::Server& server, std::shared_ptr<server_context> ctx);
 
 int64_t now_ms();
 

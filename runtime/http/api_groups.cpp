@@ -6,15 +6,21 @@
 #include "runtime/http/api.hpp"
 
 namespace fluxo::runtime::http {
+using security::acl_operation;
+using security::resource_type;
+
 // Group ids may contain '/' (sent as %2F; routes see the decoded path): the suffixed routes are
 // registered before the plain one, which takes the rest of the path as the id.
 void add_group_routes(httplib::Server& server, std::shared_ptr<server_context> ctx) {
-  server.Get("/api/v1/groups", [ctx](const httplib::Request&, httplib::Response& res) {
+  server.Get("/api/v1/groups", [ctx](const httplib::Request& req, httplib::Response& res) {
+    auto who = identify_or_refuse(*ctx, req, res);
+    if (!who) return;
     client::status st;
     auto groups = ctx->conn->list_groups(&st);
     if (!st.ok()) return send_error(res, st);
     json out = json::array();
     for (const auto& g : groups) {
+      if (!may(*ctx, *who, acl_operation::describe, resource_type::group, g.group_id)) continue;  // as Kafka's ListGroups
       auto r = client::build_group_report(*ctx->conn, g.group_id, now_ms());
       out.push_back(group_overview_json(g, r.first.ok() ? r.second.total_lag : -1));
     }
@@ -23,6 +29,7 @@ void add_group_routes(httplib::Server& server, std::shared_ptr<server_context> c
 
   server.Get(R"(/api/v1/groups/(.+)/lag-history)", [ctx](const httplib::Request& req, httplib::Response& res) {
     const std::string id = req.matches[1];
+    if (!permit(*ctx, req, res, acl_operation::describe, resource_type::group, id)) return;
     json points = json::array();
     std::lock_guard<std::mutex> guard(ctx->mtx);
     if (auto it = ctx->lag.find(id); it != ctx->lag.end()) {
@@ -51,8 +58,13 @@ void add_group_routes(httplib::Server& server, std::shared_ptr<server_context> c
         partitions.push_back(p.get<int32_t>());
       }
     }
+    const auto topic = body["topic"].get<std::string>();
+    if (!permit(*ctx, req, res, acl_operation::read, resource_type::group, id) ||
+        !permit(*ctx, req, res, acl_operation::read, resource_type::topic, topic)) {
+      return;
+    }
     const bool dry_run = body.value("dry_run", false);
-    auto plan = client::plan_offset_reset(*ctx->conn, id, body["topic"].get<std::string>(), target, value, partitions);
+    auto plan = client::plan_offset_reset(*ctx->conn, id, topic, target, value, partitions);
     if (!plan.first.ok()) return send_error(res, plan.first);
     if (!dry_run) {
       if (auto st = client::apply_offset_reset(*ctx->conn, id, plan.second); !st.ok()) return send_error(res, st);
@@ -61,6 +73,7 @@ void add_group_routes(httplib::Server& server, std::shared_ptr<server_context> c
   });
 
   server.Get(R"(/api/v1/groups/(.+))", [ctx](const httplib::Request& req, httplib::Response& res) {
+    if (!permit(*ctx, req, res, acl_operation::describe, resource_type::group, req.matches[1].str())) return;
     auto r = client::build_group_report(*ctx->conn, req.matches[1], now_ms());
     if (!r.first.ok()) return send_error(res, r.first);
     send_json(res, group_report_json(r.second));
@@ -68,6 +81,7 @@ void add_group_routes(httplib::Server& server, std::shared_ptr<server_context> c
 
   server.Delete(R"(/api/v1/groups/(.+))", [ctx](const httplib::Request& req, httplib::Response& res) {
     const std::string id = req.matches[1];
+    if (!permit(*ctx, req, res, acl_operation::remove, resource_type::group, id)) return;
     auto st = ctx->conn->delete_group(id);
     if (!st.ok()) return send_error(res, st);
     std::lock_guard<std::mutex> guard(ctx->mtx);

@@ -73,9 +73,12 @@ int64_t start_offset(client::connection& conn, const browse_request& b, const ac
 }  // namespace
 
 void add_message_routes(httplib::Server& server, std::shared_ptr<server_context> ctx) {
+  using security::acl_operation;
+  using security::resource_type;
   server.Get(R"(/api/v1/topics/([^/]+)/messages)", [ctx](const httplib::Request& req, httplib::Response& res) {
     browse_request b;
     b.topic = req.matches[1];
+    if (!permit(*ctx, req, res, acl_operation::read, resource_type::topic, b.topic)) return;
     auto info = ctx->conn->describe_topic(b.topic);
     if (info.error_code != 0) return send_error(res, client::status{info.error_code, "no topic '" + b.topic + "'"});
     if (!parse_browse(req, res, info, b)) return;
@@ -121,6 +124,17 @@ void add_message_routes(httplib::Server& server, std::shared_ptr<server_context>
 
   server.Post(R"(/api/v1/topics/([^/]+)/messages)", [ctx](const httplib::Request& req, httplib::Response& res) {
     const std::string topic = req.matches[1];
+    if (!permit(*ctx, req, res, acl_operation::write, resource_type::topic, topic)) return;
+    if (ctx->options.authorize) {
+      // Producing may create the topic (auto.create.topics.enable): only for those who may create.
+      auto who = identify(*ctx, req);
+      if (!who || (!may(*ctx, *who, acl_operation::create, resource_type::cluster, security::cluster_resource_name) &&
+                   !may(*ctx, *who, acl_operation::create, resource_type::topic, topic))) {
+        if (ctx->conn->describe_topic(topic).error_code != 0) {
+          return send_error(res, client::status{actors::code(actors::kafka_error::unknown_topic_or_partition), "no topic '" + topic + "'"});
+        }
+      }
+    }
     auto body = json::parse(req.body, nullptr, false);
     if (body.is_discarded() || !body.is_object() || !body.contains("value")) {
       return send_error(res, 400, R"(expected a JSON object like {"key": "k", "value": "v", "headers": {"a": "b"}})");
@@ -153,6 +167,11 @@ void add_message_routes(httplib::Server& server, std::shared_ptr<server_context>
   // Dead letters written by a retrying consumer go back to their original topics.
   server.Post(R"(/api/v1/topics/([^/]+)/replay-dead-letters)", [ctx](const httplib::Request& req, httplib::Response& res) {
     const std::string topic = req.matches[1];
+    // Dead letters go back to whatever topic they came from: an operator's action.
+    if (!permit(*ctx, req, res, acl_operation::read, resource_type::topic, topic) ||
+        !permit(*ctx, req, res, acl_operation::alter, resource_type::cluster, security::cluster_resource_name)) {
+      return;
+    }
     int64_t from = 0;
     if (!req.body.empty()) {
       auto body = json::parse(req.body, nullptr, false);
@@ -169,6 +188,7 @@ void add_message_routes(httplib::Server& server, std::shared_ptr<server_context>
   server.Get(R"(/api/v1/topics/([^/]+)/tail)", [ctx](const httplib::Request& req, httplib::Response& res) {
     browse_request b;
     b.topic = req.matches[1];
+    if (!permit(*ctx, req, res, acl_operation::read, resource_type::topic, b.topic)) return;
     auto info = ctx->conn->describe_topic(b.topic);
     if (info.error_code != 0) return send_error(res, client::status{info.error_code, "no topic '" + b.topic + "'"});
     if (!parse_browse(req, res, info, b)) return;

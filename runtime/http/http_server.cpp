@@ -11,6 +11,7 @@
 #include "actors/broker/broker_metrics.hpp"
 #include "actors/client/group_admin.hpp"
 #include "actors/common/kafka_error.hpp"
+#include "actors/security/security_state.hpp"
 #include "runtime/metrics/metrics.hpp"
 #include "runtime/console/console_assets.hpp"
 #include "runtime/http/api.hpp"
@@ -35,6 +36,9 @@ int http_status_of(int16_t code) {
     case kafka_error::group_id_not_found: return 404;
     case kafka_error::topic_already_exists:
     case kafka_error::non_empty_group: return 409;
+    case kafka_error::topic_authorization_failed:
+    case kafka_error::group_authorization_failed:
+    case kafka_error::cluster_authorization_failed: return 403;
     case kafka_error::request_timed_out:
     case kafka_error::coordinator_not_available: return 503;
     case kafka_error::offset_out_of_range:
@@ -99,10 +103,15 @@ void add_basic_routes(httplib::Server& server, std::shared_ptr<server_context> c
       send_json(res, {{"status", "ready"}});
     }
   });
-  server.Get("/metrics", [](const httplib::Request&, httplib::Response& res) {
+  server.Get("/metrics", [ctx](const httplib::Request& req, httplib::Response& res) {
+    if (ctx->options.metrics_need_login &&
+        !permit(*ctx, req, res, security::acl_operation::describe, security::resource_type::cluster, security::cluster_resource_name)) {
+      return;
+    }
     res.set_content(metrics::global().expose(), "text/plain; version=0.0.4; charset=utf-8");
   });
-  server.Get("/api/v1/node", [ctx](const httplib::Request&, httplib::Response& res) {
+  server.Get("/api/v1/node", [ctx](const httplib::Request& req, httplib::Response& res) {
+    if (!permit(*ctx, req, res, security::acl_operation::describe, security::resource_type::cluster, security::cluster_resource_name)) return;
     client::status st;
     auto topics = ctx->conn->list_topics(&st);
     if (!st.ok()) return send_error(res, st);
@@ -117,7 +126,7 @@ void add_basic_routes(httplib::Server& server, std::shared_ptr<server_context> c
                     {"version", o.version},
                     {"node_addr", o.node_addr},
                     {"kafka_addr", o.kafka_addr},
-                    {"http_addr", o.host + ":" + std::to_string(o.port)},
+                    {"http_addr", std::string(o.tls_cert.empty() ? "" : "https://") + o.host + ":" + std::to_string(o.port)},
                     {"data_dir", o.data_dir},
                     {"uptime_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx->started).count()},
                     {"topics", topics.size()},
@@ -216,7 +225,7 @@ void add_collector(std::weak_ptr<server_context> weak) {
 
 struct http_server::impl {
   std::shared_ptr<server_context> ctx;
-  httplib::Server server;
+  std::unique_ptr<httplib::Server> server_ptr;  // an httplib::SSLServer for HTTPS
   std::thread serving;
   std::thread sampler;
   std::mutex mtx;
@@ -266,7 +275,20 @@ std::unique_ptr<http_server> http_server::start(http_server_options options, std
   im.ctx = std::make_shared<server_context>();
   im.ctx->options = options;
   im.ctx->conn = std::move(conn);
-  auto& server = im.server;
+  if (options.security) {
+    im.ctx->login = std::make_unique<security::http_login>([cache = options.security] { return cache->users(); });
+  }
+  if (options.tls_cert.empty()) {
+    im.server_ptr = std::make_unique<httplib::Server>();
+  } else {
+    auto tls = std::make_unique<httplib::SSLServer>(options.tls_cert.c_str(), options.tls_key.c_str());
+    if (!tls->is_valid() || SSL_CTX_check_private_key(tls->ssl_context()) != 1) {
+      if (error) *error = "cannot use TLS certificate " + options.tls_cert + " with key " + options.tls_key;
+      return nullptr;
+    }
+    im.server_ptr = std::move(tls);
+  }
+  auto& server = *im.server_ptr;
   server.new_task_queue = [] { return new httplib::ThreadPool(16); };
   server.set_read_timeout(10, 0);
   server.set_write_timeout(10, 0);
@@ -289,6 +311,7 @@ std::unique_ptr<http_server> http_server::start(http_server_options options, std
   server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.body.empty()) send_error(res, res.status, res.status == 404 ? "no such endpoint (see docs/http-api.md)" : "request failed");
   });
+  add_access_control(server, im.ctx);
   add_basic_routes(server, im.ctx);
   add_topic_routes(server, im.ctx);
   add_message_routes(server, im.ctx);
@@ -312,7 +335,7 @@ std::unique_ptr<http_server> http_server::start(http_server_options options, std
     return nullptr;
   }
   im.ctx->options.port = static_cast<uint16_t>(port);
-  im.serving = std::thread([&im] { im.server.listen_after_bind(); });
+  im.serving = std::thread([&im] { im.server_ptr->listen_after_bind(); });
   im.sampler = std::thread([&im] { im.sample_loop(); });
   return out;
 }
@@ -325,7 +348,7 @@ http_server::~http_server() {
     impl_->quit = true;
   }
   impl_->wake.notify_all();
-  impl_->server.stop();
+  if (impl_->server_ptr) impl_->server_ptr->stop();
   if (impl_->serving.joinable()) impl_->serving.join();
   if (impl_->sampler.joinable()) impl_->sampler.join();
 }

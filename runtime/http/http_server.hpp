@@ -8,6 +8,11 @@
 #include <string>
 
 #include "actors/client/client.hpp"
+#include "actors/security/acl.hpp"
+
+namespace fluxo::security {
+class security_cache;
+}
 
 namespace fluxo::runtime::http {
 
@@ -20,6 +25,15 @@ struct http_server_options {
   std::string kafka_addr;
   std::string data_dir;
   std::string version;
+
+  // Security (docs/security.md, "HTTP port"). HTTPS when tls_cert is set.
+  std::string tls_cert, tls_key;
+  // The users and ACLs of __fluxo_security (needed for logins and the authorizer).
+  std::shared_ptr<security::security_cache> security;
+  bool require_login = false;       // every route but /healthz, /readyz, the console's files, login
+  bool metrics_need_login = false;  // /metrics too (DESCRIBE on CLUSTER)
+  bool authorize = false;           // Kafka's ACLs decide (see runtime/http/access.cpp)
+  security::authorizer_settings authorizer;
 };
 
 struct server_context;  // runtime/http/api.hpp

@@ -5,8 +5,10 @@
 // Starts a broker with --http-addr 127.0.0.1:0 in a temp dir, fills a topic and a consumer group
 // with the fluxo CLI, then drives Debian's chromium (headless, via playwright-core; no browser is
 // ever downloaded) over the console and checks what it shows. Fails (exit 1) with a clear message,
-// saving a screenshot of the page (path printed). Every wait is bounded; the whole run is capped
-// at 120 s. The broker is always stopped (SIGTERM, SIGKILL after 10 s) and the temp dir removed.
+// saving a screenshot of the page (path printed). At the end the broker is restarted with logins
+// required: a wrong password is refused in the browser, a read-only user cannot delete. Every
+// wait is bounded; the whole run is capped at 150 s. The broker is always stopped (SIGTERM,
+// SIGKILL after 10 s) and the temp dir removed.
 //
 // Env: FLUXO_BIN (required) the fluxo binary; CHROMIUM (default /usr/bin/chromium);
 //      FLUXO_CONSOLE_ARTIFACTS (default the OS temp dir) where a failure screenshot is kept.
@@ -17,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
-const OVERALL_TIMEOUT_MS = 120_000;
+const OVERALL_TIMEOUT_MS = 150_000;
 const STEP_TIMEOUT_MS = 15_000;
 const TOPIC = 'console-orders';
 const GROUP = 'console-group';
@@ -105,11 +107,12 @@ function runCli(args, { input, timeoutMs = 30_000 } = {}) {
   });
 }
 
-async function startBroker() {
+async function startBroker(extraArgs = []) {
   const dataDir = path.join(state.tmp, 'data');
   const readyFile = path.join(state.tmp, 'ready');
+  fs.rmSync(readyFile, { force: true });
   const args = ['broker', '--data-dir', dataDir, '--node-addr', '127.0.0.1:0', '--kafka-addr', '127.0.0.1:0',
-    '--http-addr', '127.0.0.1:0', '--ready-file', readyFile, '--log-level', 'warn'];
+    '--http-addr', '127.0.0.1:0', '--ready-file', readyFile, '--log-level', 'warn', ...extraArgs];
   log('starting', process.env.FLUXO_BIN, args.join(' '));
   const broker = spawn(process.env.FLUXO_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   state.broker = broker;
@@ -457,6 +460,57 @@ async function main() {
   const unexpected = consoleErrors.filter((e) => !/status of 404/.test(e));
   check(unexpected.length === 0, `the page logged errors:\n  ${unexpected.join('\n  ')}`);
   log('error banner ok');
+
+  // --- logins: the same broker restarted with --http-auth required and the ACL authorizer; a
+  // read-only user (DESCRIBE on console-*) created offline. (Its Kafka listener stays PLAINTEXT,
+  // whose anonymous clients are super users here so that the test can add the ACL.)
+  state.step = 'restart with logins';
+  await stopBroker();
+  const pwFile = path.join(state.tmp, 'viewer.pw');
+  fs.writeFileSync(pwFile, 'viewer-secret\n');
+  await runCli(['user', 'create', 'viewer', '--password-file', pwFile, '--data-dir', path.join(state.tmp, 'data')]);
+  const secured = await startBroker(['--http-auth', 'required', '--authorizer', 'acl', '--super-users', 'User:ANONYMOUS']);
+  await runCli(['acl', '--bootstrap', secured.kafkaAddr, 'add', '--resource', 'topic', '--name', 'console-',
+    '--pattern', 'prefixed', '--principal', 'User:viewer', '--operation', 'describe']);
+  const securedBase = `http://${secured.httpAddr}`;
+  consoleErrors.length = 0;
+
+  state.step = 'login refused';
+  await page.goto(`${securedBase}/#/topics`);
+  await byTestId('login-form').waitFor();
+  check(await byTestId(`topic-row-${TOPIC}`).count() === 0, 'topics were shown before a login');
+  await byTestId('login-user').fill('viewer');
+  await byTestId('login-password').fill('wrong-password');
+  await byTestId('login-submit').click();
+  await eventually('the wrong login is refused', 10_000, async () => {
+    const s = await text(byTestId('login-error'));
+    return [s === 'Wrong user name or password.', JSON.stringify(s)];
+  });
+  check(await byTestId('login-form').isVisible(), 'the login form went away after a wrong password');
+  check(await byTestId(`topic-row-${TOPIC}`).count() === 0, 'topics were shown after a wrong login');
+
+  state.step = 'login as a read-only user';
+  await byTestId('login-password').fill('viewer-secret');
+  await byTestId('login-submit').click();
+  await byTestId(`topic-row-${TOPIC}`).waitFor();
+  check(await text(byTestId('signed-in-user')) === 'viewer', 'the signed-in user is shown');
+  state.acceptDialogs = true;
+  await byTestId(`topic-delete-${TOPIC}`).click();
+  await byTestId('error-banner').waitFor({ state: 'visible' });
+  const refusal = await text(byTestId('error-text'));
+  state.acceptDialogs = false;
+  check(refusal.includes('User:viewer may not DELETE TOPIC') && refusal.includes('TOPIC_AUTHORIZATION_FAILED'),
+    `a read-only user's delete should be refused, banner: ${JSON.stringify(refusal)}`);
+  check(await byTestId(`topic-row-${TOPIC}`).count() === 1, 'the topic is still listed after the refused delete');
+
+  state.step = 'sign out';
+  await byTestId('logout').click();
+  await byTestId('login-form').waitFor();
+  await page.reload();
+  await byTestId('login-form').waitFor();
+  const loginErrors = consoleErrors.filter((e) => !/status of (401|403)/.test(e));
+  check(loginErrors.length === 0, `the page logged errors:\n  ${loginErrors.join('\n  ')}`);
+  log('logins ok: wrong password refused, read-only user cannot delete, sign out');
 }
 
 const overall = setTimeout(() => {

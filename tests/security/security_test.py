@@ -15,6 +15,11 @@ Usage: security_test.py FLUXO_BIN SCENARIO
   quotas    fluxo quota set/list/remove: a producer_byte_rate quota holds a librdkafka producer to
             within 20 % of its rate (throttle_time_ms + muting), a consumer_byte_rate quota a
             consumer likewise; a user without a quota is not slowed
+  http      the HTTP port over HTTPS with logins: /healthz and /readyz open, everything else
+            needs a user (Basic or a session cookie from /api/v1/login); ACLs decide per route
+            (a read-only user sees but cannot change; 403 with Kafka's error names); sessions end
+            on logout and on a password change; cross-site requests and __fluxo_security refused;
+            /metrics behind a login with --http-metrics-auth
   tls       SSL and SASL_SSL listeners with certificates made here (openssl CLI): kcat,
             confluent-kafka and kafka-python verify the broker (SAN 127.0.0.1); client
             certificates from the CA are accepted, from another CA refused; with
@@ -54,8 +59,9 @@ class Broker:
     or the listeners and extra arguments given."""
 
     def __init__(self, root, listeners="PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0",
-                 extra=("--allow-everyone-if-no-acl", "true")):
+                 extra=("--allow-everyone-if-no-acl", "true"), http="none"):
         self.root = root
+        self.http_arg = http
         self.data = os.path.join(root, "data")
         self.proc = None
         self.listeners_arg = listeners
@@ -68,7 +74,7 @@ class Broker:
         self.log = open(os.path.join(self.root, "broker.log"), "ab")
         self.proc = subprocess.Popen(
             [FLUXO, "broker", "--data-dir", self.data, "--node-addr", "127.0.0.1:0",
-             "--kafka-addr", self.listeners_arg, "--http-addr", "none",
+             "--kafka-addr", self.listeners_arg, "--http-addr", self.http_arg,
              "--sasl-mechanisms", ",".join(MECHANISMS), "--ready-file", ready] + self.extra,
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
@@ -76,7 +82,7 @@ class Broker:
             if os.path.exists(ready):
                 lines = open(ready).read().split()
                 if len(lines) >= 4:
-                    self.node = lines[0]
+                    self.node, self.http = lines[0], lines[2]
                     self.listeners = dict(l.split("://") for l in lines[3].split(","))
                     self.plain, self.sasl = self.listeners.get("PLAINTEXT"), self.listeners.get("SASL_PLAINTEXT")
                     return
@@ -623,12 +629,164 @@ def scenario_quotas(root):
         b.stop()
 
 
+class Http:
+    """Requests to the broker's HTTPS port, trusting the test CA."""
+
+    def __init__(self, base, cafile):
+        import ssl
+        self.base = base
+        self.ctx = ssl.create_default_context(cafile=cafile)
+
+    def call(self, method, path, auth=None, body=None, cookie=None, headers=None):
+        """(status, parsed JSON or text, response headers)."""
+        import base64
+        import json
+        import urllib.error
+        import urllib.request
+        req = urllib.request.Request(self.base + path, method=method,
+                                     data=None if body is None else json.dumps(body).encode())
+        if body is not None:
+            req.add_header("Content-Type", "application/json")
+        if auth:
+            req.add_header("Authorization", "Basic " + base64.b64encode(("%s:%s" % auth).encode()).decode())
+        if cookie:
+            req.add_header("Cookie", cookie)
+        for k, v in (headers or {}).items():
+            req.add_header(k, v)
+        try:
+            with urllib.request.urlopen(req, context=self.ctx, timeout=20) as r:
+                status, raw, hdrs = r.status, r.read(), r.headers
+        except urllib.error.HTTPError as e:
+            status, raw, hdrs = e.code, e.read(), e.headers
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            data = raw.decode(errors="replace")
+        return status, data, hdrs
+
+
+def wait_for(what, cond, seconds=15):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if cond():
+            return
+        time.sleep(0.1)
+    raise AssertionError("not within %d s: %s" % (seconds, what))
+
+
+def scenario_http(root):
+    certs = make_certs(os.path.join(root, "certs"))
+    b = Broker(root, "SASL_PLAINTEXT://127.0.0.1:0",
+               ["--super-users", "User:admin", "--tls-cert", certs["server.pem"], "--tls-key", certs["server.key"],
+                "--http-metrics-auth", "true"], http="https://127.0.0.1:0")
+    for user in ("admin", "viewer", "writer"):
+        user_create(root, user, user + "-pw", data_dir=b.data)
+    b.start()
+    try:
+        check(b.http.startswith("https://127.0.0.1:"), "ready file names the HTTPS address: %s" % b.http)
+        h = Http(b.http, certs["ca.pem"])
+        admin, viewer, writer = ("admin", "admin-pw"), ("viewer", "viewer-pw"), ("writer", "writer-pw")
+        # Open without a login: health, readiness and the console's own files.
+        for path in ("/healthz", "/readyz", "/", "/app.js"):
+            check(h.call("GET", path)[0] == 200, "GET %s without a login" % path)
+        # Plain HTTP to the HTTPS port gets nothing useful.
+        import urllib.request
+        try:
+            urllib.request.urlopen(b.http.replace("https://", "http://") + "/api/v1/topics", timeout=10).read()
+            raise AssertionError("plain HTTP was answered on the HTTPS port")
+        except AssertionError:
+            raise
+        except Exception:
+            pass
+        # Everything else needs a user; the console gets no browser prompt.
+        status, data, hdrs = h.call("GET", "/api/v1/topics")
+        check(status == 401 and "Basic" in (hdrs.get("WWW-Authenticate") or ""), "no login: %s %s" % (status, data))
+        status, _, hdrs = h.call("GET", "/api/v1/topics", headers={"X-Fluxo-Console": "1"})
+        check(status == 401 and hdrs.get("WWW-Authenticate") is None, "the console's 401 must not prompt")
+        check(h.call("GET", "/api/v1/topics", auth=("admin", "wrong-pw"))[0] == 401, "a wrong password")
+        check(h.call("GET", "/api/v1/topics", auth=("nobody", "admin-pw"))[0] == 401, "an unknown user")
+        check(h.call("GET", "/metrics")[0] == 401, "/metrics with --http-metrics-auth and no login")
+        status, text, _ = h.call("GET", "/metrics", auth=admin)
+        check(status == 200 and "fluxo_http_requests_total" in text, "/metrics as admin: %s" % status)
+        check(h.call("GET", "/metrics", auth=viewer)[0] == 403, "/metrics as a user without DESCRIBE on the cluster")
+        # The super user administers; ACLs give the others what they may do.
+        for name in ("orders", "secret-stuff"):
+            status, data, _ = h.call("POST", "/api/v1/topics", auth=admin, body={"name": name, "partitions": 1})
+            check(status == 201, "admin creates %s: %s %s" % (name, status, data))
+        status, data, _ = h.call("POST", "/api/v1/topics/orders/messages", auth=admin, body={"key": "k", "value": "v1"})
+        check(status == 201, "admin produces: %s %s" % (status, data))
+        cfg = os.path.join(root, "admin.conf")
+        with open(cfg, "w") as f:
+            f.write("security.protocol=SASL_PLAINTEXT\nsasl.mechanisms=SCRAM-SHA-256\n"
+                    "sasl.username=admin\nsasl.password=admin-pw\n")
+        for principal, op in (("User:viewer", "describe"), ("User:writer", "write"), ("User:writer", "read")):
+            code, out = fluxo("acl", "--bootstrap", b.sasl, "-F", cfg, "add", "--resource", "topic", "--name", "ord",
+                              "--pattern", "prefixed", "--principal", principal, "--operation", op)
+            check(code == 0, "fluxo acl add: %s" % out)
+        wait_for("the viewer's ACL applies", lambda: h.call("GET", "/api/v1/topics/orders", auth=viewer)[0] == 200)
+        # A read-only user sees but cannot change, and is told which permission is missing.
+        status, data, _ = h.call("GET", "/api/v1/topics", auth=viewer)
+        names = [t["name"] for t in data["topics"]]
+        check(status == 200 and names == ["orders"], "the viewer lists only what it may describe: %s" % names)
+        status, data, _ = h.call("DELETE", "/api/v1/topics/orders", auth=viewer)
+        check(status == 403 and data["error"]["name"] == "TOPIC_AUTHORIZATION_FAILED"
+              and "User:viewer may not DELETE TOPIC 'orders'" in data["error"]["message"], "viewer delete: %s" % data)
+        for method, path, body in (("POST", "/api/v1/topics/orders/messages", {"value": "x"}),
+                                   ("GET", "/api/v1/topics/orders/messages", None),
+                                   ("GET", "/api/v1/topics/secret-stuff", None),
+                                   ("POST", "/api/v1/topics", {"name": "ordinary"})):
+            status, data, _ = h.call(method, path, auth=viewer, body=body)
+            check(status == 403 and data["error"]["code"] == 29, "viewer %s %s: %s %s" % (method, path, status, data))
+        status, data, _ = h.call("GET", "/api/v1/node", auth=viewer)
+        check(status == 403 and data["error"]["name"] == "CLUSTER_AUTHORIZATION_FAILED", "viewer node: %s" % data)
+        # The writer produces and reads its topics, but not others.
+        check(h.call("POST", "/api/v1/topics/orders/messages", auth=writer, body={"value": "v2"})[0] == 201, "writer produces")
+        status, data, _ = h.call("GET", "/api/v1/topics/orders/messages", auth=writer)
+        check(status == 200 and [m["value"] for m in data["messages"]] == ["v1", "v2"], "writer reads: %s" % data)
+        check(h.call("POST", "/api/v1/topics/secret-stuff/messages", auth=writer, body={"value": "x"})[0] == 403,
+              "writer on another topic")
+        check(h.call("POST", "/api/v1/topics/ord-unknown/messages", auth=writer, body={"value": "x"})[0] == 404,
+              "writing may not create a topic without CREATE")
+        # __fluxo_security is never read over HTTP, not even by a super user.
+        check(h.call("GET", "/api/v1/topics/__fluxo_security/messages", auth=admin)[0] == 403, "__fluxo_security read")
+        # Sessions: login, the cookie works, logout ends it.
+        check(h.call("POST", "/api/v1/login", body={"user": "viewer", "password": "nope"})[0] == 401, "login, wrong pw")
+        status, data, hdrs = h.call("POST", "/api/v1/login", body={"user": "viewer", "password": "viewer-pw"})
+        set_cookie = hdrs.get("Set-Cookie") or ""
+        check(status == 200 and "HttpOnly" in set_cookie and "Secure" in set_cookie and "SameSite=Strict" in set_cookie,
+              "login: %s %s" % (status, set_cookie))
+        cookie = set_cookie.split(";")[0]
+        check(h.call("GET", "/api/v1/whoami", cookie=cookie)[1]["user"] == "viewer", "whoami with the cookie")
+        check(h.call("GET", "/api/v1/topics/orders", cookie=cookie)[0] == 200, "the session's cookie works")
+        # A page of another site may not use the browser's session to change anything.
+        status, data, _ = h.call("POST", "/api/v1/topics", cookie=cookie, body={"name": "csrf"},
+                                 headers={"Origin": "https://evil.example"})
+        check(status == 403 and "cross-site" in data["error"]["message"], "cross-site POST: %s" % data)
+        h.call("POST", "/api/v1/logout", cookie=cookie)
+        check(h.call("GET", "/api/v1/topics/orders", cookie=cookie)[0] == 401, "the cookie after logout")
+        # A password change ends the user's sessions and remembered Basic logins.
+        status, _, hdrs = h.call("POST", "/api/v1/login", body={"user": "writer", "password": "writer-pw"})
+        cookie = (hdrs.get("Set-Cookie") or "").split(";")[0]
+        check(status == 200 and h.call("GET", "/api/v1/topics/orders", cookie=cookie)[0] == 200, "writer's session")
+        user_create(root, "writer", "new-pw", broker=b.node, command="set-password")
+        wait_for("the writer's session ends", lambda: h.call("GET", "/api/v1/topics/orders", cookie=cookie)[0] == 401)
+        check(h.call("GET", "/api/v1/topics/orders", auth=writer)[0] == 401, "the old password over Basic")
+        check(h.call("GET", "/api/v1/topics/orders", auth=("writer", "new-pw"))[0] == 200, "the new password")
+        log = b.log_text()
+        check("failed login for user 'viewer'" in log and "nope" not in log and "viewer-pw" not in log,
+              "failed logins are logged without passwords")
+        print("http: HTTPS with Basic and session logins, per-route ACLs (read-only user refused with 403), logout "
+              "and password change end sessions, cross-site and __fluxo_security refused, /metrics behind a login")
+    finally:
+        b.stop()
+
+
 def main():
     root = tempfile.mkdtemp(prefix="fluxo-security-")
     ok = False
     try:
         {"clients": scenario_clients, "refusals": scenario_refusals, "users": scenario_users,
-         "tls": scenario_tls, "acls": scenario_acls, "quotas": scenario_quotas}[SCENARIO](root)
+         "tls": scenario_tls, "acls": scenario_acls, "http": scenario_http, "quotas": scenario_quotas}[SCENARIO](root)
         ok = True
     finally:
         if ok:
