@@ -279,18 +279,10 @@ caf::behavior listener_behavior(self_ptr self, caf::io::doorman_ptr doorman, act
   };
 }
 
-// The route cache, then the node (maybe creating the topic).
-void lookup_topic(self_ptr self, const std::string& topic, bool create,
-                  std::function<void(int16_t, const std::vector<actors::partition_actor>&)> fn) {
-  auto it = self->state.routes.find(topic);
-  if (it != self->state.routes.end()) {
-    // A copy: callbacks call forget_topic() when a partition has no leader, which erases the
-    // cache entry they would otherwise still be iterating (a use after free that killed
-    // brokers with SIGSEGV right after a node died, in the fetch and list-offsets handlers).
-    const auto routes = it->second;
-    fn(0, routes);
-    return;
-  }
+using route_fn = std::function<void(int16_t, const std::vector<actors::partition_actor>&)>;
+
+// Asks the node for the topic's partition actors (maybe creating the topic) and caches them.
+void resolve_topic(self_ptr self, const std::string& topic, bool create, route_fn fn) {
   if (!create) {
     // Ask without creating: the placement answers UNKNOWN_TOPIC_OR_PARTITION for unknown topics.
     self->request(self->state.node, self->state.options.request_timeout, actors::metadata_atom::value,
@@ -303,7 +295,7 @@ void lookup_topic(self_ptr self, const std::string& topic, bool create,
                    {});
                 return;
               }
-              lookup_topic(self, topic, true, fn);
+              resolve_topic(self, topic, true, fn);
             },
             [=](caf::error&) { fn(actors::code(actors::kafka_error::request_timed_out), {}); });
     return;
@@ -315,6 +307,35 @@ void lookup_topic(self_ptr self, const std::string& topic, bool create,
             fn(info.error_code, parts);
           },
           [=](caf::error&) { fn(actors::code(actors::kafka_error::request_timed_out), {}); });
+}
+
+// The route cache, else the node. Requests are handled in arrival order only if their
+// lookups finish in that order: while a topic is being looked up, later lookups of it (even
+// ones the cache could answer, once another lookup refilled it) wait and then run in order.
+// Without this, after a leader change (forget_topic) a producer's next batch could overtake
+// the previous one and be refused as OUT_OF_ORDER_SEQUENCE_NUMBER, which librdkafka < 2.3
+// treats as fatal.
+void lookup_topic(self_ptr self, const std::string& topic, bool create, route_fn fn) {
+  auto& st = self->state;
+  if (auto pending = st.pending_lookups.find(topic); pending != st.pending_lookups.end()) {
+    pending->second.push_back({create, std::move(fn)});
+    return;
+  }
+  if (auto it = st.routes.find(topic); it != st.routes.end()) {
+    // A copy: callbacks call forget_topic() when a partition has no leader, which erases the
+    // cache entry they would otherwise still be iterating (a use after free that killed
+    // brokers with SIGSEGV right after a node died, in the fetch and list-offsets handlers).
+    const auto routes = it->second;
+    fn(0, routes);
+    return;
+  }
+  st.pending_lookups[topic];
+  resolve_topic(self, topic, create, [self, topic, fn](int16_t code, const std::vector<actors::partition_actor>& parts) {
+    auto node = self->state.pending_lookups.extract(topic);
+    fn(code, parts);
+    if (node.empty()) return;
+    for (auto& w : node.mapped()) lookup_topic(self, topic, w.create, std::move(w.fn));
+  });
 }
 
 }  // namespace

@@ -64,6 +64,14 @@ struct listener_state {
   std::map<caf::io::connection_handle, connection_state> connections;
   caf::io::connection_handle current;  // the connection whose request is being handled
   std::map<std::string, std::vector<actors::partition_actor>> routes;  // topic -> partitions
+  // Lookups of a topic that is being looked up wait behind that lookup, in arrival order: a
+  // later request may not reach a partition before an earlier one (idempotent producers'
+  // sequences; see lookup_topic in kafka_listener.cpp).
+  struct waiting_lookup {
+    bool create = false;
+    std::function<void(int16_t, const std::vector<actors::partition_actor>&)> fn;
+  };
+  std::map<std::string, std::vector<waiting_lookup>> pending_lookups;
   // Metric series per API key, looked up once (not per request).
   struct api_series {
     metrics::counter* requests = nullptr;
