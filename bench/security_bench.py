@@ -9,6 +9,9 @@ Usage: security_bench.py FLUXO_BIN [--records N] [--reps R] [--json]
   login       a fresh librdkafka client's first Metadata answer over PLAINTEXT, SASL_PLAINTEXT
               with SCRAM-SHA-256 / SCRAM-SHA-512 and SASL_SSL, medians of 20; the difference to
               PLAINTEXT is what the SCRAM (and TLS) handshake adds
+  node port   the native client (fluxo bench produce / consume, 100-byte records) against two
+              more brokers, one with a plain CAF node port and one with --node-tls (mutual TLS),
+              interleaved R times; medians and the ratio TLS / plain
 
 Everything runs on 127.0.0.1 with certificates made by the openssl CLI.
 """
@@ -40,6 +43,7 @@ def start_broker(fluxo, root, certs):
         [fluxo, "broker", "--data-dir", data, "--node-addr", "127.0.0.1:0", "--http-addr", "none",
          "--kafka-addr", "PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0",
          "--tls-cert", certs["server.pem"], "--tls-key", certs["server.key"], "--ready-file", ready,
+         "--authorizer", "none",  # what TLS and SASL cost, not ACLs
          "--log-level", "warn"],
         stdout=open(os.path.join(root, "broker.log"), "wb"), stderr=subprocess.STDOUT)
     deadline = time.time() + 60
@@ -50,6 +54,57 @@ def start_broker(fluxo, root, certs):
             break
         time.sleep(0.05)
     raise RuntimeError("broker did not start: " + open(os.path.join(root, "broker.log")).read())
+
+
+def start_node_broker(fluxo, root, certs, tls):
+    """A broker for native clients: its node address."""
+    d = os.path.join(root, "node-tls" if tls else "node-plain")
+    os.makedirs(d)
+    ready = os.path.join(d, "ready")
+    extra = ["--node-tls", "true", "--tls-cert", certs["server.pem"], "--tls-key", certs["server.key"],
+             "--tls-ca", certs["ca.pem"]] if tls else []
+    proc = subprocess.Popen([fluxo, "broker", "--data-dir", os.path.join(d, "data"), "--node-addr", "127.0.0.1:0",
+                             "--http-addr", "none", "--kafka-addr", "none", "--ready-file", ready, "--log-level", "warn"]
+                            + extra, stdout=open(os.path.join(d, "broker.log"), "wb"), stderr=subprocess.STDOUT)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if os.path.exists(ready) and open(ready).read().split():
+            return proc, open(ready).read().split()[0]
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    raise RuntimeError("broker did not start: " + open(os.path.join(d, "broker.log")).read())
+
+
+def native_bench(fluxo, mode, node, tls_args, records):
+    args = [fluxo, "bench", mode, "--broker", node, "--records", str(records), "--json"] + tls_args
+    r = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        raise RuntimeError("%s: %s" % (" ".join(args), r.stdout + r.stderr))
+    return json.loads(r.stdout.strip().splitlines()[-1])["records_per_s"]
+
+
+def node_port_rates(fluxo, root, certs, records, reps):
+    brokers = {tls: start_node_broker(fluxo, root, certs, tls) for tls in (False, True)}
+    client_tls = ["--tls-cert", certs["carol.pem"], "--tls-key", certs["carol.key"], "--tls-ca", certs["ca.pem"]]
+    rates = {(mode, tls): [] for mode in ("produce", "consume") for tls in (False, True)}
+    try:
+        for _ in range(reps):
+            for mode in ("produce", "consume"):
+                for tls in (False, True):
+                    args = client_tls if tls else []
+                    rates[(mode, tls)].append(native_bench(fluxo, mode, brokers[tls][1], args, records))
+    finally:
+        for proc, _ in brokers.values():
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(60)
+    out = {}
+    for mode in ("produce", "consume"):
+        plain, tls = statistics.median(rates[(mode, False)]), statistics.median(rates[(mode, True)])
+        out["native %s node port plain records/s" % mode] = round(plain)
+        out["native %s node port TLS records/s" % mode] = round(tls)
+        out["native %s node port TLS / plain" % mode] = round(tls / plain, 3)
+    return out
 
 
 def client_settings(protocol, certs, mechanism="SCRAM-SHA-512"):
@@ -115,6 +170,7 @@ def main():
                   "SASL_SSL SCRAM-SHA-512": login_ms(listeners["SASL_SSL"], client_settings("SASL_SSL", certs))}
         for k, v in logins.items():
             out["first metadata ms %s" % k] = round(v, 2)
+        out.update(node_port_rates(os.path.abspath(a.fluxo), root, certs, a.records, a.reps))
         if not a.json:
             for k, v in out.items():
                 print("%-45s %s" % (k, v))

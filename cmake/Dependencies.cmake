@@ -42,6 +42,14 @@ if(CAF_INCLUDE_DIR AND CAF_CORE_LIB AND CAF_IO_LIB)
     IMPORTED_LOCATION ${CAF_IO_LIB}
     INTERFACE_LINK_LIBRARIES CAF::core)
 endif()
+# libcaf_openssl (same package): mutual TLS on the CAF node port.
+find_library(CAF_OPENSSL_LIB caf_openssl)
+if(CAF_OPENSSL_LIB)
+  add_library(CAF::openssl UNKNOWN IMPORTED GLOBAL)
+  set_target_properties(CAF::openssl PROPERTIES
+    IMPORTED_LOCATION ${CAF_OPENSSL_LIB}
+    INTERFACE_LINK_LIBRARIES "CAF::io;OpenSSL::SSL")
+endif()
 
 # cpp-httplib (Debian builds it as a shared library; its pkg-config file carries the feature
 # defines the library was built with, which every includer must use too).

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "actors/client/client.hpp"
+#include "runtime/cli_common.hpp"
 #include "runtime/subcommands.hpp"
 
 namespace fluxo::cli {
@@ -28,7 +29,7 @@ using namespace std::chrono_literals;
 
 struct client_bench_options {
   std::string mode;
-  std::string broker = "127.0.0.1:4242";
+  fluxo::cli::common_options common;  // --broker, node port TLS
   std::string topic;
   int32_t partitions = 1;
   std::size_t record_size = 100;
@@ -76,7 +77,8 @@ bool produce_all(connection& conn, const client_bench_options& o, double& second
 int run_client_bench(client_bench_options o) {
   if (o.topic.empty()) o.topic = "bench-" + o.mode + "-" + std::to_string(::getpid());
   connection_options co;
-  co.broker = o.broker;
+  co.broker = o.common.broker;
+  co.tls = o.common.tls;
   std::string err;
   auto conn = connection::open(co, &err);
   if (!conn) {
@@ -190,7 +192,7 @@ void add_mode(CLI::App& parent, const std::string& mode, const std::string& help
   auto o = std::make_shared<client_bench_options>();
   o->mode = mode;
   auto* cmd = parent.add_subcommand(mode, help);
-  cmd->add_option("--broker", o->broker, "Broker node address")->capture_default_str();
+  fluxo::cli::add_connection_options(cmd, o->common);
   cmd->add_option("--topic", o->topic, "Topic (default: a fresh one, deleted afterwards)");
   cmd->add_option("--partitions", o->partitions, "Partitions of the topic")->capture_default_str();
   cmd->add_option("--record-size", o->record_size, "Value bytes per record")->capture_default_str();

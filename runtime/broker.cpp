@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "actors/broker/node_actor.hpp"
+#include "actors/broker/node_port.hpp"
 #include "runtime/broker_options.hpp"
 #include "runtime/kafka_listener.hpp"
 #include "runtime/security_topic.hpp"
@@ -81,6 +82,14 @@ int run_broker(runtime::broker_options opts) {
     spdlog::error("--node-addr must be host:port, got '{}'", opts.node_addr);
     return 2;
   }
+  actors::node_tls_files node_tls;
+  if (opts.node_tls) {
+    node_tls = {opts.tls_cert, opts.tls_key, opts.tls_ca};
+    if (auto bad = actors::check_node_tls_files(node_tls); !bad.empty()) {
+      spdlog::error("--node-tls: {} (--tls-cert, --tls-key, --tls-ca)", bad);
+      return 2;
+    }
+  }
   // Signals are taken by a dedicated thread: block them before CAF starts its threads.
   sigset_t set;
   sigemptyset(&set);
@@ -101,7 +110,7 @@ int run_broker(runtime::broker_options opts) {
   }).detach();
 
   caf::actor_system_config cfg;
-  actors::configure_caf(cfg, {opts.scheduler_threads, opts.heartbeat_ms, opts.connection_timeout_ms});
+  actors::configure_caf(cfg, {opts.scheduler_threads, opts.heartbeat_ms, opts.connection_timeout_ms, node_tls});
   caf::actor_system sys{cfg};
   opts.node.host = host;
   // The node actor first (so its port can be bound), then the listeners, then the start: a
@@ -110,9 +119,7 @@ int run_broker(runtime::broker_options opts) {
   auto stop_node = [&] {
     caf::anon_send_exit(*node, caf::exit_reason::user_shutdown);
   };
-  // SO_REUSEADDR, as Kafka binds: a restart right after a kill does not wait for the old
-  // connections in TIME_WAIT. On Linux it never lets two live listeners share a port.
-  auto bound = sys.middleman().publish(*node, port, host.c_str(), true);
+  auto bound = actors::publish_node_port(sys, *node, port, host);
   if (!bound) {
     spdlog::error("cannot listen on {}: {} (is another broker using it?)", opts.node_addr, sys.render(bound.error()));
     stop_node();
@@ -341,14 +348,14 @@ int run_broker(runtime::broker_options opts) {
                                             << all_listeners << "\n";
     std::rename((opts.ready_file + ".tmp").c_str(), opts.ready_file.c_str());
   }
-  spdlog::info("fluxo broker ready: node {} at {}, kafka at {}, http at {}, data {}", opts.node.node_id, addr,
-               all_listeners, http_addr, opts.node.data_dir);
+  spdlog::info("fluxo broker ready: node {} at {}{}, kafka at {}, http at {}, data {}", opts.node.node_id, addr,
+               opts.node_tls ? " (mutual TLS)" : "", all_listeners, http_addr, opts.node.data_dir);
 
   signals_seen.wait(0);
   if (http) http->set_stopping();
   http.reset();  // stop answering HTTP before the node closes
   user_reader.reset();
-  sys.middleman().unpublish(*node, *bound);
+  actors::unpublish_node_port(sys, *node, *bound);
   stop_listeners();
   bool clean = close_node(sys, *node);
   spdlog::info("fluxo broker stopped {}", clean ? "cleanly" : "with errors (see above)");

@@ -23,6 +23,10 @@ void add_broker_options(CLI::App& cmd, broker_options& o) {
   cmd.add_option("--tls-client-auth", o.tls_client_auth,
                  "Client certificates on TLS listeners: none, requested or required (principal User:<CN>)")
       ->capture_default_str();
+  cmd.add_option("--node-tls", o.node_tls,
+                 "Mutual TLS on the CAF node port with --tls-cert/--tls-key: other nodes and native clients need a "
+                 "certificate from --tls-ca (the cluster's own CA)")
+      ->capture_default_str();
   cmd.add_option("--authorizer", o.authorizer,
                  "none or acl: check every Kafka request against the ACLs (default: acl when a listener "
                  "authenticates with SASL or client certificates, else none)");

@@ -21,6 +21,7 @@ struct broker_options {
   std::string sasl_mechanisms = "SCRAM-SHA-256,SCRAM-SHA-512";  // offered on SASL listeners
   std::string tls_cert, tls_key, tls_ca;      // PEM files for SSL / SASL_SSL listeners
   std::string tls_client_auth = "none";       // none | requested | required
+  bool node_tls = false;                      // mutual TLS on the CAF node port (same files)
   std::string authorizer;                     // none | acl; default: acl when a listener authenticates
   std::string super_users;                    // "User:a,User:b": allowed everything
   bool allow_everyone_if_no_acl = false;      // a resource no ACL applies to is open

@@ -83,7 +83,7 @@ void add_cluster_commands(CLI::App& app) {
   auto common = std::make_shared<common_options>();
   auto* cluster = app.add_subcommand("cluster", "See and operate a cluster: status, reassign, elect-leaders, drain");
   cluster->require_subcommand(1);
-  cluster->add_option("--broker", common->broker, "Any node of the cluster, host:port")->capture_default_str();
+  add_connection_options(cluster, *common, "Any node of the cluster, host:port");
   cluster->add_flag("--json", common->json, "Print JSON instead of tables");
 
   auto* st = cluster->add_subcommand("status", "Nodes, controller, under-replicated and offline partitions");

@@ -4,13 +4,23 @@
 #include <cstdio>
 #include <iostream>
 
+#include <CLI/CLI.hpp>
+
 #include "actors/common/kafka_error.hpp"
 
 namespace fluxo::cli {
 
+void add_connection_options(CLI::App* cmd, common_options& o, const std::string& broker_help) {
+  cmd->add_option("--broker", o.broker, broker_help)->capture_default_str();
+  cmd->add_option("--tls-cert", o.tls.cert, "Client certificate for a node port with mutual TLS (PEM)")->envname("FLUXO_TLS_CERT");
+  cmd->add_option("--tls-key", o.tls.key, "Its private key (PEM)")->envname("FLUXO_TLS_KEY");
+  cmd->add_option("--tls-ca", o.tls.ca, "CA of the broker's certificate (PEM)")->envname("FLUXO_TLS_CA");
+}
+
 std::unique_ptr<client::connection> connect(const common_options& o) {
   client::connection_options co;
   co.broker = o.broker;
+  co.tls = o.tls;
   co.request_timeout = std::chrono::seconds(15);
   std::string err;
   auto c = client::connection::open(co, &err);

@@ -8,12 +8,21 @@
 
 #include "actors/client/client.hpp"
 
+namespace CLI {
+class App;
+}
+
 namespace fluxo::cli {
 
 struct common_options {
   std::string broker = "127.0.0.1:4242";
   bool json = false;
+  actors::node_tls_files tls;  // the broker's node port uses mutual TLS (--node-tls)
 };
+
+// --broker (described by `broker_help`) and --tls-cert/--tls-key/--tls-ca for a node port with
+// mutual TLS (also from FLUXO_TLS_CERT, FLUXO_TLS_KEY, FLUXO_TLS_CA).
+void add_connection_options(CLI::App* cmd, common_options& o, const std::string& broker_help = "Broker node address host:port");
 
 // Opens a connection to --broker; prints why on failure and returns nullptr.
 std::unique_ptr<client::connection> connect(const common_options& o);

@@ -15,7 +15,7 @@ void add_dlq_commands(CLI::App& app) {
   auto common = std::make_shared<common_options>();
   auto* cmd = app.add_subcommand("dlq", "Dead-letter topics of retrying consumers: list and replay");
   cmd->require_subcommand(1);
-  cmd->add_option("--broker", common->broker, "Broker node address host:port")->capture_default_str();
+  add_connection_options(cmd, *common);
   cmd->fallthrough();
 
   auto topic = std::make_shared<std::string>();

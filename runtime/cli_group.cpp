@@ -162,7 +162,7 @@ void add_group_commands(CLI::App& app) {
   auto common = std::make_shared<common_options>();
   auto* cmd = app.add_subcommand("group", "List, describe, reset offsets of and delete consumer groups");
   cmd->require_subcommand(1);
-  cmd->add_option("--broker", common->broker, "Broker node address host:port")->capture_default_str();
+  add_connection_options(cmd, *common);
   cmd->add_flag("--json", common->json, "JSON output");
   cmd->fallthrough();
   add_list(*cmd, common);

@@ -47,7 +47,7 @@ void add_quota_commands(CLI::App& app) {
   auto common = std::make_shared<common_options>();
   auto* cmd = app.add_subcommand("quota", "Client quotas (Kafka's producer_byte_rate / consumer_byte_rate): set, remove, list");
   cmd->require_subcommand(1);
-  cmd->add_option("--broker", common->broker, "Broker node address host:port")->capture_default_str();
+  add_connection_options(cmd, *common);
   cmd->fallthrough();
 
   auto set_opts = std::make_shared<quota_options>();

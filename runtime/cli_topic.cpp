@@ -45,7 +45,7 @@ void add_topic_commands(CLI::App& app) {
   auto common = std::make_shared<common_options>();
   auto* topic = app.add_subcommand("topic", "Create, list, describe, alter and delete topics");
   topic->require_subcommand(1);
-  topic->add_option("--broker", common->broker, "Broker node address host:port")->capture_default_str();
+  add_connection_options(topic, *common);
   topic->add_flag("--json", common->json, "JSON output");
   topic->fallthrough();
 
@@ -189,7 +189,7 @@ void add_produce_consume(CLI::App& app) {
   auto p = std::make_shared<produce_opts>();
   auto* produce = app.add_subcommand("produce", "Send lines from stdin as records");
   produce->add_option("topic", p->topic, "Topic")->required();
-  produce->add_option("--broker", p->common.broker, "Broker node address")->capture_default_str();
+  add_connection_options(produce, p->common);
   produce->add_option("-K,--key-separator", p->key_separator, "Split each line into key and value at this string");
   produce->add_option("-H,--header", p->headers, "Header k=v added to every record, repeatable");
   produce->add_option("--acks", p->acks, "0, 1 or all")->capture_default_str();
@@ -273,7 +273,7 @@ void add_produce_consume(CLI::App& app) {
   auto c = std::make_shared<consume_opts>();
   auto* consume = app.add_subcommand("consume", "Print records as JSON lines");
   consume->add_option("topic", c->topic, "Topic")->required();
-  consume->add_option("--broker", c->common.broker, "Broker node address")->capture_default_str();
+  add_connection_options(consume, c->common);
   consume->add_option("--from", c->from, "beginning | end | <offset> | @<timestamp ms>")->capture_default_str();
   consume->add_option("--format", c->format,
                       "Template instead of JSON: %k key, %v value, %p partition, %o offset, %t timestamp, %h headers, "

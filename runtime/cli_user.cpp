@@ -142,7 +142,7 @@ void add_user_commands(CLI::App& app) {
   auto common = std::make_shared<common_options>();
   auto* cmd = app.add_subcommand("user", "Users of SASL listeners (SCRAM-SHA-256/512, PLAIN): create, change, delete, list");
   cmd->require_subcommand(1);
-  cmd->add_option("--broker", common->broker, "Broker node address host:port")->capture_default_str();
+  add_connection_options(cmd, *common);
   cmd->fallthrough();
 
   auto add_password_options = [](CLI::App* sub, user_options& o) {

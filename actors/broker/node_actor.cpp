@@ -269,6 +269,12 @@ node_actor::behavior_type node_behavior(self_ptr self, int32_t tag) {
       if (!ready()) return not_started<topic_list>();
       return local_stats(self);
     },
+    [=](hello_atom, int32_t id) { peer_hello(self, id, caf::actor_cast<node_actor>(self->current_sender())); },
+    [=](peer_atom, int32_t id) -> caf::result<caf::strong_actor_ptr> {
+      auto promise = self->make_response_promise<caf::strong_actor_ptr>();
+      with_peer(self, id, [=](node_actor peer) mutable { promise.deliver(caf::actor_cast<caf::strong_actor_ptr>(peer)); });
+      return promise;
+    },
     [=](reassign_atom, const reassign_request& req) -> caf::result<topic_reply> {
       if (!ready()) return not_started<topic_reply>();
       return reassign(self, req.topic, req.partition, req.replicas);

@@ -49,6 +49,12 @@ using node_actor = caf::typed_actor<
     // with their log statistics (for cluster-wide describe/list).
     caf::replies_to<replica_atom, std::string, int32_t>::with<partition_actor>,
     caf::replies_to<local_atom>::with<topic_list>,
+    // A node with a lower id, which has just connected, introduces itself (its sender is its
+    // node actor): between two nodes only the lower id dials (see with_peer).
+    caf::reacts_to<hello_atom, int32_t>,
+    // This node's connection to a peer (local only: for clients attached to this node, which
+    // must not dial the peer a second time); null when it cannot be reached.
+    caf::replies_to<peer_atom, int32_t>::with<caf::strong_actor_ptr>,
     // Operations: move a partition's replicas, move leadership back to preferred replicas,
     // drain a node (or stop draining it).
     caf::replies_to<reassign_atom, reassign_request>::with<topic_reply>,

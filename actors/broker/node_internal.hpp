@@ -56,6 +56,7 @@ struct peer_link {
   int32_t port = 0;
   bool connecting = false;
   int64_t retry_at_ms = 0;
+  int64_t waiting_since_ms = 0;  // a peer that dials this node: since when requests wait for it
   std::vector<std::function<void(node_actor)>> waiting;
 };
 
@@ -127,6 +128,11 @@ void node_tick(self_ptr self);
 // The peer node `id` (connecting on first use); fn gets an invalid handle when it cannot.
 void with_peer(self_ptr self, node_id id, std::function<void(node_actor)> fn);
 void peer_down(self_ptr self, const caf::actor_addr& who);
+// A node with a lower id connected and introduced itself.
+void peer_hello(self_ptr self, node_id id, node_actor handle);
+// Dials the live members this node dials that it is not connected to; gives up on requests
+// that waited too long for a peer that dials this node.
+void tend_peers(self_ptr self);
 const cluster::node_record* member(self_ptr self, node_id id);
 // Placement of a topic from the image (no statistics), with this node's leader handles.
 topic_info placement(self_ptr self, const std::string& topic);

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/broker/node_internal.hpp"
+#include "actors/broker/node_port.hpp"
 #include "actors/cluster/topic_rules.hpp"
 #include "actors/partition/partition_state.hpp"
 
@@ -90,7 +91,8 @@ void resolve_leader(self_ptr self, const partition_key& key) {
               l->second.source_node = leader;
               send_role(self, l->second, l->second.role, handle);
             },
-            [=](caf::error&) {
+            [=](caf::error& err) {
+              spdlog::warn("[{}] cannot reach the leader on node {}: {}", key.to_string(), leader, self->system().render(err));
               auto l = self->state.partitions.find(key);
               if (l != self->state.partitions.end()) l->second.resolving = false;
             });
@@ -288,16 +290,32 @@ void node_tick(self_ptr self) {
     const bool follower = lp.role.leader >= 0 && lp.role.leader != lp.role.self;
     if (follower && !lp.source && !lp.resolving) resolve_leader(self, key);
   }
+  tend_peers(self);
   check_pending(self);
 }
 
 // ---- peers --------------------------------------------------------------------------------
+
+// Exactly one connection between two nodes: the node with the lower id dials and then says
+// hello; the other waits for that (up to peer_wait_ms, then its requests fail and are retried
+// like any unreachable peer's). When both dial at once, CAF closes one connection as redundant,
+// and with TLS on the node port that raced into both connections closing again and again.
+namespace {
+constexpr int64_t peer_wait_ms = 3000;
+bool dials(self_ptr self, node_id id) { return self_id(self) < id; }
+}  // namespace
 
 void with_peer(self_ptr self, node_id id, std::function<void(node_actor)> fn) {
   if (id == self_id(self)) return fn(node_actor{self});
   const auto* rec = member(self, id);
   if (!rec) return fn(node_actor{});
   auto& peer = self->state.peers[id];
+  if (!dials(self, id)) {
+    if (peer.handle) return fn(peer.handle);  // from its hello; cleared when it goes down
+    if (peer.waiting.empty()) peer.waiting_since_ms = now_ms();
+    peer.waiting.push_back(std::move(fn));
+    return;
+  }
   if (peer.handle && peer.host == rec->host && peer.port == rec->port) return fn(peer.handle);
   if (peer.host != rec->host || peer.port != rec->port) {
     peer.handle = node_actor{};  // restarted elsewhere
@@ -314,15 +332,17 @@ void with_peer(self_ptr self, node_id id, std::function<void(node_actor)> fn) {
     return;
   }
   peer.connecting = true;
-  auto mm = self->system().middleman().actor_handle();
+  auto mm = node_port_middleman(self->system());
   const auto host = rec->host;
   const auto port = static_cast<uint16_t>(rec->port);
   auto finish = [=](node_actor handle) {
     auto& p = self->state.peers[id];
     p.connecting = false;
     if (handle) {
+      spdlog::info("node {}: connected to node {} at {}:{}", self_id(self), id, host, port);
       p.handle = handle;
       self->monitor(handle);
+      self->send(handle, hello_atom::value, self_id(self));
     } else {
       p.retry_at_ms = now_ms() + 500;
     }
@@ -343,6 +363,38 @@ void with_peer(self_ptr self, node_id id, std::function<void(node_actor)> fn) {
             spdlog::warn("node {}: cannot reach {}:{}: {}", id, host, port, self->system().render(err));
             finish(node_actor{});
           });
+}
+
+void peer_hello(self_ptr self, node_id id, node_actor handle) {
+  if (!handle || id == self_id(self) || dials(self, id)) return;
+  auto& p = self->state.peers[id];
+  if (p.handle == handle) return;
+  spdlog::info("node {}: node {} connected", self_id(self), id);
+  p.handle = handle;
+  self->monitor(handle);
+  auto waiting = std::move(p.waiting);
+  p.waiting.clear();
+  p.waiting_since_ms = 0;
+  for (auto& w : waiting) w(handle);
+}
+
+void tend_peers(self_ptr self) {
+  const auto& img = self->state.image;
+  if (!img) return;
+  for (const auto& [id, rec] : img->nodes) {
+    if (id == self_id(self) || !dials(self, id)) continue;
+    auto& p = self->state.peers[id];
+    if (!p.handle && !p.connecting && now_ms() >= p.retry_at_ms) with_peer(self, id, [](node_actor) {});
+  }
+  // Requests waiting for a peer that dials this node: given up after peer_wait_ms, or at once
+  // when it is no longer a member (else they would wait forever).
+  for (auto& [id, p] : self->state.peers) {
+    if (dials(self, id) || p.waiting.empty()) continue;
+    if (img->is_live(id) && now_ms() - p.waiting_since_ms <= peer_wait_ms) continue;
+    auto waiting = std::move(p.waiting);
+    p.waiting.clear();
+    for (auto& w : waiting) w(node_actor{});
+  }
 }
 
 void peer_down(self_ptr self, const caf::actor_addr& who) {

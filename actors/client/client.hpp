@@ -23,6 +23,8 @@
 #include <utility>
 #include <vector>
 
+#include "actors/broker/caf_setup.hpp"
+
 #include "actors/group/group_types.hpp"
 #include "actors/broker/broker_messages.hpp"
 #include "storage/compression.hpp"
@@ -58,6 +60,7 @@ struct connection_options {
   int32_t default_partitions = 1;            // embedded broker only
   std::chrono::milliseconds request_timeout{30000};
   int32_t threads = 2;                       // client actor system scheduler threads
+  actors::node_tls_files tls;                // the broker's node port uses mutual TLS
 };
 
 struct producer_options {

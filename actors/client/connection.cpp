@@ -11,6 +11,7 @@
 #include "actors/client/routing.hpp"
 #include "actors/client/record_decode.hpp"
 #include "actors/broker/node_actor.hpp"
+#include "actors/broker/node_port.hpp"
 
 namespace fluxo::client {
 namespace {
@@ -274,7 +275,13 @@ std::unique_ptr<connection> connection::open(const connection_options& options, 
   auto core = std::make_shared<client_core>();
   core->timeout = options.request_timeout;
   core->cfg = std::make_unique<caf::actor_system_config>();
-  configure_caf(*core->cfg, caf_tuning{options.threads, 1000, 10000});
+  if (options.tls.enabled()) {
+    if (auto bad = check_node_tls_files(options.tls); !bad.empty()) {
+      if (error) *error = "node port TLS: " + bad;
+      return nullptr;
+    }
+  }
+  configure_caf(*core->cfg, caf_tuning{options.threads, 1000, 10000, options.tls});
   core->owned_sys = std::make_unique<caf::actor_system>(*core->cfg);
   core->sys = core->owned_sys.get();
   auto fail = [&](std::string msg) -> std::unique_ptr<connection> {
@@ -294,10 +301,13 @@ std::unique_ptr<connection> connection::open(const connection_options& options, 
     std::string host;
     uint16_t port = 0;
     if (!split_host_port(options.broker, host, port)) return fail("broker address must be host:port, got '" + options.broker + "'");
-    auto remote = core->sys->middleman().remote_actor<node_actor>(host, port);
+    auto remote = connect_node_port(*core->sys, host, port);
     if (!remote) {
       return fail("cannot reach a fluxo broker at " + options.broker + ": " + core->sys->render(remote.error()) +
-                  " (is `fluxo broker --node-addr " + options.broker + "` running?)");
+                  (options.tls.enabled() ? " (is `fluxo broker --node-addr " + options.broker +
+                                               " --node-tls true` running, with a certificate from the same CA?)"
+                                         : " (is `fluxo broker --node-addr " + options.broker +
+                                               "` running? If it uses --node-tls, pass --tls-cert, --tls-key and --tls-ca)"));
     }
     core->node = *remote;
   }

@@ -1,4 +1,5 @@
 #include "actors/client/routing.hpp"
+#include "actors/broker/node_port.hpp"
 
 #include <set>
 #include <spdlog/spdlog.h>
@@ -23,6 +24,11 @@ void remember(client_core& core, const cluster_info& info) {
 }
 
 }  // namespace
+
+// A client attached to a broker's node (its HTTP API) uses the node's own connections to its
+// peers: dialing them a second time would race with those (see with_peer in node_replicas.cpp).
+bool attached(const client_core& core) { return !core.cfg; }
+constexpr auto peer_lookup_timeout = std::chrono::seconds(10);
 
 void member_node(caf::event_based_actor* self, std::shared_ptr<client_core> core, int32_t id,
                  std::function<void(node_actor)> fn) {
@@ -53,7 +59,13 @@ void member_node(caf::event_based_actor* self, std::shared_ptr<client_core> core
     host = it->second.host;
     port = it->second.port;
   }
-  auto mm = core->sys->middleman().actor_handle();
+  if (attached(*core)) {
+    self->request(core->node, peer_lookup_timeout, peer_atom::value, id)
+        .then([=](caf::strong_actor_ptr& ptr) { fn(caf::actor_cast<node_actor>(std::move(ptr))); },
+              [=](caf::error&) { fn(node_actor{}); });
+    return;
+  }
+  auto mm = node_port_middleman(*core->sys);
   self->request(mm, std::chrono::seconds(5), caf::connect_atom::value, host, static_cast<uint16_t>(port))
       .then(
           [=](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
@@ -179,8 +191,14 @@ caf::expected<group_actor> find_coordinator_blocking(client_core& core, const st
       if (m.handle && m.host == loc.host && m.port == loc.port) node = m.handle;
     }
   }
+  if (!node && attached(core)) {
+    self->request(core.node, peer_lookup_timeout, peer_atom::value, loc.node_id)
+        .receive([&](caf::strong_actor_ptr& ptr) { node = caf::actor_cast<node_actor>(std::move(ptr)); },
+                 [](caf::error&) {});
+    if (!node) return caf::make_error(caf::sec::cannot_connect_to_node, "coordinator node unreachable");
+  }
   if (!node) {
-    auto remote = core.sys->middleman().remote_actor<node_actor>(loc.host, static_cast<uint16_t>(loc.port));
+    auto remote = connect_node_port(*core.sys, loc.host, static_cast<uint16_t>(loc.port));
     if (!remote) return remote.error();
     node = *remote;
     std::lock_guard lock(core.members_mtx);
