@@ -280,3 +280,47 @@ TEST_F(cluster_fixture, RequestsPipelinedBehindOneRefusedBeforeALeaderChangeAreR
   auto b_again = batch(4, 5, 5);
   EXPECT_EQ(at(2).append(b_again, -1, now).reply.error_code, 0);
 }
+
+TEST_F(cluster_fixture, ANewLeaderNeverAcceptsAProducersLaterBatchWhileAnEarlierOneIsMissing) {
+  // An acknowledged record can only be lost if a leader takes a producer's batch n+1 while
+  // batch n is not in its log (librdkafka then counts n as delivered: an "implicit ack").
+  auto committed = batch(2, 42, 0);
+  ASSERT_EQ(at(1).append(committed, 1, now).reply.error_code, 0);
+  for (int i = 0; i < 2; ++i) {
+    fetch(2, 1);
+    fetch(3, 1);
+  }
+  ASSERT_EQ(at(1).high_watermark(), 2);
+  auto lost = batch(2, 42, 2);  // only on the old leader: cut when it follows again
+  ASSERT_EQ(at(1).append(lost, 1, now).reply.error_code, 0);
+  lead(2, 2, {2, 3}, 2);
+  // The next batch (sequence 4) would leave a gap on the new leader: refused, nothing written.
+  auto next = batch(2, 42, 4);
+  auto refused = at(2).append(next, 1, now);
+  EXPECT_EQ(refused.reply.error_code, code(kafka_error::out_of_order_sequence_number)) << refused.reply.error_message;
+  EXPECT_EQ(at(2).log().log_end_offset(), 2);
+  // A producer the new leader has never seen may not start in the middle either.
+  auto stranger = batch(1, 99, 5);
+  EXPECT_NE(at(2).append(stranger, 1, now).reply.error_code, 0);
+  EXPECT_EQ(at(2).log().log_end_offset(), 2);
+  // The client resends from the first batch it has no acknowledgement for: in order again.
+  auto resent = batch(2, 42, 2);
+  auto accepted = at(2).append(resent, 1, now);
+  ASSERT_EQ(accepted.reply.error_code, 0) << accepted.reply.error_message;
+  EXPECT_EQ(accepted.reply.base_offset, 2);
+  auto then = batch(2, 42, 4);
+  EXPECT_EQ(at(2).append(then, 1, now).reply.base_offset, 4);
+  // The old leader follows, cuts its own copy of sequences 2..3 and takes the new leader's; led
+  // by it again, its producer state is the log's: sequence 6 goes on, a gap is refused.
+  for (int i = 0; i < 3; ++i) fetch(1, 2);
+  fetch(3, 2);
+  ASSERT_EQ(at(1).log().log_end_offset(), 6);
+  for (int i = 0; i < 2; ++i) fetch(1, 2);
+  lead(1, 3, {1, 2, 3}, 3);
+  auto gap = batch(1, 42, 9);
+  EXPECT_EQ(at(1).append(gap, 1, now).reply.error_code, code(kafka_error::out_of_order_sequence_number));
+  auto in_order = batch(1, 42, 6);
+  auto out = at(1).append(in_order, 1, now);
+  EXPECT_EQ(out.reply.error_code, 0) << out.reply.error_message;
+  EXPECT_EQ(out.reply.base_offset, 6);
+}
