@@ -38,9 +38,11 @@ void add_dlq_commands(CLI::App& app) {
   replay->callback([common, replay_topic, from] {
     auto conn = connect(*common);
     if (!conn) return set_exit_code(1);
-    auto [st, sent] = client::replay_dead_letters(*conn, *replay_topic, *from);
+    uint64_t skipped = 0;
+    auto [st, sent] = client::replay_dead_letters(*conn, *replay_topic, *from, {}, &skipped);
     if (int rc = report(st, "dlq replay " + *replay_topic)) return set_exit_code(rc);
     std::cout << "replayed " << sent << " dead letters from " << *replay_topic << "\n";
+    if (skipped) std::cout << "skipped " << skipped << " naming an internal topic (__*)\n";
     set_exit_code(0);
   });
 }

@@ -334,7 +334,16 @@ void lookup_topic(self_ptr self, const std::string& topic, bool create, route_fn
     auto node = self->state.pending_lookups.extract(topic);
     fn(code, parts);
     if (node.empty()) return;
-    for (auto& w : node.mapped()) lookup_topic(self, topic, w.create, std::move(w.fn));
+    // After a timeout the waiters time out too (re-running them one after another would make
+    // the last wait for every earlier one, and send batches long after their clients gave up).
+    const bool timed_out = code == actors::code(actors::kafka_error::request_timed_out);
+    for (auto& w : node.mapped()) {
+      if (timed_out) {
+        w.fn(code, {});
+      } else {
+        lookup_topic(self, topic, w.create, std::move(w.fn));
+      }
+    }
   });
 }
 

@@ -382,7 +382,7 @@ void tend_peers(self_ptr self) {
   const auto& img = self->state.image;
   if (!img) return;
   for (const auto& [id, rec] : img->nodes) {
-    if (id == self_id(self) || !dials(self, id)) continue;
+    if (id == self_id(self) || !dials(self, id) || !img->is_live(id)) continue;
     auto& p = self->state.peers[id];
     if (!p.handle && !p.connecting && now_ms() >= p.retry_at_ms) with_peer(self, id, [](node_actor) {});
   }

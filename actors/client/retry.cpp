@@ -189,7 +189,8 @@ void retrying_consumer::run(const std::atomic<bool>& stop) {
 
 retrying_consumer::stats retrying_consumer::counters() const { return stats_; }
 
-std::pair<status, uint64_t> replay_dead_letters(connection& conn, const std::string& dead_letter_topic, int64_t from_offset) {
+std::pair<status, uint64_t> replay_dead_letters(connection& conn, const std::string& dead_letter_topic, int64_t from_offset,
+                                                const std::function<bool(const std::string&)>& may_write, uint64_t* skipped) {
   auto info = conn.describe_topic(dead_letter_topic);
   if (info.error_code != 0) return {status{info.error_code, "no dead-letter topic '" + dead_letter_topic + "'"}, 0};
   producer_options po;
@@ -199,6 +200,10 @@ std::pair<status, uint64_t> replay_dead_letters(connection& conn, const std::str
   auto scanned = scan_topic(conn, info, from_offset, [&](consumed_record&& rec) {
     auto topic = header_value(rec.headers, retry_headers::original_topic);
     if (!topic) return;  // not a dead letter written by fluxo
+    if (topic->starts_with("__") || (may_write && !may_write(*topic))) {
+      if (skipped) ++*skipped;
+      return;
+    }
     headers_t headers;
     for (auto& h : rec.headers) {
       if (!is_fluxo_header(h.first)) headers.push_back(std::move(h));

@@ -108,7 +108,12 @@ class retrying_consumer {
 
 // Sends every record of `dead_letter_topic` from `from_offset` on (each partition) back to its
 // original topic, key, value, timestamp and headers, without the fluxo.* headers. Returns how
-// many were sent (all acknowledged) or the first error.
-std::pair<status, uint64_t> replay_dead_letters(connection& conn, const std::string& dead_letter_topic, int64_t from_offset = 0);
+// many were sent (all acknowledged) or the first error. Records whose original topic is internal
+// ("__" prefix: __fluxo_security, __consumer_offsets) or refused by `may_write` are not sent
+// (anyone who may write the dead-letter topic can name any original topic); they are counted
+// in `*skipped`.
+std::pair<status, uint64_t> replay_dead_letters(connection& conn, const std::string& dead_letter_topic, int64_t from_offset = 0,
+                                                const std::function<bool(const std::string&)>& may_write = {},
+                                                uint64_t* skipped = nullptr);
 
 }  // namespace fluxo::client

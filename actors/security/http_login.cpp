@@ -101,6 +101,18 @@ std::optional<std::string> http_login::login(std::string_view user, std::string_
     token += hex[c & 15];
   }
   std::lock_guard<std::mutex> g(mu_);
+  // A user over its own cap loses its own oldest session; only then the pool's oldest goes.
+  for (;;) {
+    auto oldest = sessions_.end();
+    std::size_t mine = 0;
+    for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+      if (it->second.user != user) continue;
+      ++mine;
+      if (oldest == sessions_.end() || it->second.used_ms < oldest->second.used_ms) oldest = it;
+    }
+    if (mine < settings_.max_sessions_per_user || oldest == sessions_.end()) break;
+    sessions_.erase(oldest);
+  }
   sessions_[digest(token)] = remembered{std::string(user), fingerprint_of(*users, user), now_ms, now_ms};
   evict_oldest(sessions_, settings_.max_sessions);
   return token;

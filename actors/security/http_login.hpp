@@ -12,7 +12,8 @@
 // Invariants: no password and no token is ever stored in clear (tokens and Basic headers are
 // kept as SHA-256 digests); every answer reflects the current users snapshot (a remembered
 // login is valid only while the user's credentials are those it was checked against); memory is
-// bounded (`max_sessions`, `max_cached_headers`: the oldest entries go first). Thread-safe.
+// bounded (`max_sessions_per_user` — a user's own oldest session goes first — then
+// `max_sessions` and `max_cached_headers`: the oldest entries go first). Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +42,7 @@ struct http_login_settings {
   int64_t session_max_ms = 12LL * 60 * 60 * 1000;    // 12 h after login
   int64_t basic_cache_ms = 5LL * 60 * 1000;          // a verified Basic header, 5 min
   std::size_t max_sessions = 10000;
+  std::size_t max_sessions_per_user = 100;  // a user's oldest go first (no one logs others out)
   std::size_t max_cached_headers = 1000;
 };
 

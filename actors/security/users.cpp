@@ -45,7 +45,12 @@ std::optional<scram_credential> user_store::find(std::string_view user, scram_me
 
 bool user_store::password_matches(std::string_view user, std::string_view password) const {
   auto it = users_.find(user);
-  if (it == users_.end() || it->second.empty()) return false;
+  if (it == users_.end() || it->second.empty()) {
+    // As slow as a wrong password: the time of an answer does not tell which users exist.
+    static const auto dummy = derive_scram_credential(scram_mechanism::sha256, "-", "fluxo-no-such-user", min_scram_iterations);
+    scram_password_matches(scram_mechanism::sha256, dummy, password);
+    return false;
+  }
   const auto& [mechanism, credential] = *it->second.begin();
   return scram_password_matches(mechanism, credential, password);
 }

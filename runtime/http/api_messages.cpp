@@ -167,11 +167,10 @@ void add_message_routes(httplib::Server& server, std::shared_ptr<server_context>
   // Dead letters written by a retrying consumer go back to their original topics.
   server.Post(R"(/api/v1/topics/([^/]+)/replay-dead-letters)", [ctx](const httplib::Request& req, httplib::Response& res) {
     const std::string topic = req.matches[1];
-    // Dead letters go back to whatever topic they came from: an operator's action.
-    if (!permit(*ctx, req, res, acl_operation::read, resource_type::topic, topic) ||
-        !permit(*ctx, req, res, acl_operation::alter, resource_type::cluster, security::cluster_resource_name)) {
-      return;
-    }
+    // Dead letters go back to the topics they name: only to those the caller may write.
+    if (!permit(*ctx, req, res, acl_operation::read, resource_type::topic, topic)) return;
+    auto who = identify(*ctx, req);
+    if (!who) return;
     int64_t from = 0;
     if (!req.body.empty()) {
       auto body = json::parse(req.body, nullptr, false);
@@ -180,9 +179,11 @@ void add_message_routes(httplib::Server& server, std::shared_ptr<server_context>
       }
       from = body.value("from_offset", int64_t{0});
     }
-    auto [st, sent] = client::replay_dead_letters(*ctx->conn, topic, from);
+    uint64_t skipped = 0;
+    auto may_write = [&](const std::string& target) { return may(*ctx, *who, acl_operation::write, resource_type::topic, target); };
+    auto [st, sent] = client::replay_dead_letters(*ctx->conn, topic, from, may_write, &skipped);
     if (!st.ok()) return send_error(res, st);
-    send_json(res, {{"replayed", sent}});
+    send_json(res, {{"replayed", sent}, {"skipped", skipped}});
   });
 
   server.Get(R"(/api/v1/topics/([^/]+)/tail)", [ctx](const httplib::Request& req, httplib::Response& res) {
@@ -197,8 +198,14 @@ void add_message_routes(httplib::Server& server, std::shared_ptr<server_context>
     for (int32_t p : b.partitions) (*positions)[p] = info.partitions[static_cast<std::size_t>(p)].high_watermark;
     auto last_sent = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
     res.set_header("Cache-Control", "no-cache");
-    res.set_chunked_content_provider("text/event-stream", [ctx, b, positions, last_sent](std::size_t, httplib::DataSink& sink) {
+    // The stream ends when its reader may no longer read (logout, new password, ACL removed).
+    auto credentials = std::make_shared<httplib::Request>();
+    credentials->headers = req.headers;
+    credentials->remote_addr = req.remote_addr;
+    res.set_chunked_content_provider("text/event-stream", [ctx, b, positions, last_sent, credentials](std::size_t, httplib::DataSink& sink) {
       if (ctx->stopping) return false;
+      auto who = identify(*ctx, *credentials);
+      if (!who || !may(*ctx, *who, acl_operation::read, resource_type::topic, b.topic)) return false;
       const bool single = positions->size() == 1;
       bool any = false;
       for (auto& [p, at] : *positions) {

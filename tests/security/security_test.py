@@ -747,6 +747,16 @@ def scenario_http(root):
               "writer on another topic")
         check(h.call("POST", "/api/v1/topics/ord-unknown/messages", auth=writer, body={"value": "x"})[0] == 404,
               "writing may not create a topic without CREATE")
+        # Dead letters go back only where the replaying user may write, never to internal topics.
+        for target in ("orders", "secret-stuff", "__fluxo_security"):
+            status, data, _ = h.call("POST", "/api/v1/topics/ord.dlt/messages", auth=admin,
+                                     body={"key": "scram/SCRAM-SHA-256/mallory", "value": "x",
+                                           "headers": {"fluxo.original.topic": target}})
+            check(status == 201, "dead letter for %s: %s %s" % (target, status, data))
+        status, data, _ = h.call("POST", "/api/v1/topics/ord.dlt/replay-dead-letters", auth=writer)
+        check(status == 200 and data == {"replayed": 1, "skipped": 2}, "writer's replay: %s %s" % (status, data))
+        status, data, _ = h.call("POST", "/api/v1/topics/ord.dlt/replay-dead-letters", auth=admin)
+        check(status == 200 and data["skipped"] == 1, "even a super user's replay skips __fluxo_security: %s" % data)
         # __fluxo_security is never read over HTTP, not even by a super user.
         check(h.call("GET", "/api/v1/topics/__fluxo_security/messages", auth=admin)[0] == 403, "__fluxo_security read")
         # Sessions: login, the cookie works, logout ends it.

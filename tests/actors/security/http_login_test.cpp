@@ -115,3 +115,17 @@ TEST(HttpLogin, MemoryIsBounded) {
   EXPECT_FALSE(login.session_user(tokens[0], 10)) << "the oldest session goes first";
   EXPECT_EQ(login.session_user(tokens[4], 10), "alice");
 }
+
+TEST(HttpLogin, AUserCannotLogOthersOut) {
+  users_fixture users;
+  users.set_password("alice", "secret");
+  users.set_password("mallory", "pw");
+  http_login_settings s;
+  s.max_sessions = 10;
+  s.max_sessions_per_user = 3;
+  http_login login(users.source(), s);
+  auto alice = login.login("alice", "secret", 0);
+  for (int i = 1; i <= 20; ++i) ASSERT_TRUE(login.login("mallory", "pw", i));
+  EXPECT_EQ(login.session_user(*alice, 30), "alice") << "mallory's logins pushed alice out";
+  EXPECT_EQ(login.sessions(), 4u);
+}
