@@ -747,6 +747,18 @@ def scenario_http(root):
               "writer on another topic")
         check(h.call("POST", "/api/v1/topics/ord-unknown/messages", auth=writer, body={"value": "x"})[0] == 404,
               "writing may not create a topic without CREATE")
+        # A group's offsets are shown only for topics the user may see.
+        cons = Consumer(dict(rdkafka_conf(b, "SCRAM-SHA-256", "admin", "admin-pw"), **{"group.id": "gv"}))
+        cons.commit(offsets=[TopicPartition("orders", 0, 1), TopicPartition("secret-stuff", 0, 0)], asynchronous=False)
+        cons.close()
+        code, out = fluxo("acl", "--bootstrap", b.sasl, "-F", cfg, "add", "--resource", "group", "--name", "gv",
+                          "--principal", "User:viewer", "--operation", "describe")
+        check(code == 0, "fluxo acl add group: %s" % out)
+        wait_for("the viewer sees group gv", lambda: h.call("GET", "/api/v1/groups/gv", auth=viewer)[0] == 200)
+        status, data, _ = h.call("GET", "/api/v1/groups/gv", auth=admin)
+        check(sorted({p["topic"] for p in data["partitions"]}) == ["orders", "secret-stuff"], "admin's view: %s" % data)
+        status, data, _ = h.call("GET", "/api/v1/groups/gv", auth=viewer)
+        check([p["topic"] for p in data["partitions"]] == ["orders"], "viewer's view of gv: %s" % data)
         # Dead letters go back only where the replaying user may write, never to internal topics.
         for target in ("orders", "secret-stuff", "__fluxo_security"):
             status, data, _ = h.call("POST", "/api/v1/topics/ord.dlt/messages", auth=admin,
