@@ -62,12 +62,17 @@ bool http_login::still_valid(const remembered& r, int64_t now_ms, int64_t idle_m
   return users && fingerprint_of(*users, r.user) == r.fingerprint;
 }
 
-void http_login::evict_oldest(std::map<std::string, remembered>& m, std::size_t max) {
-  while (m.size() > max) {
-    auto oldest = std::min_element(m.begin(), m.end(),
-                                   [](const auto& a, const auto& b) { return a.second.used_ms < b.second.used_ms; });
-    m.erase(oldest);
+void http_login::erase_least_recent(std::map<std::string, remembered>& m, std::string_view of_user) {
+  auto oldest = m.end();
+  for (auto it = m.begin(); it != m.end(); ++it) {
+    if (!of_user.empty() && it->second.user != of_user) continue;
+    if (oldest == m.end() || it->second.used_ms < oldest->second.used_ms) oldest = it;
   }
+  if (oldest != m.end()) m.erase(oldest);
+}
+
+void http_login::evict_oldest(std::map<std::string, remembered>& m, std::size_t max) {
+  while (m.size() > max) erase_least_recent(m, {});
 }
 
 std::optional<std::string> http_login::basic_user(std::string_view authorization_header, int64_t now_ms) {
@@ -101,18 +106,9 @@ std::optional<std::string> http_login::login(std::string_view user, std::string_
     token += hex[c & 15];
   }
   std::lock_guard<std::mutex> g(mu_);
-  // A user over its own cap loses its own oldest session; only then the pool's oldest goes.
-  for (;;) {
-    auto oldest = sessions_.end();
-    std::size_t mine = 0;
-    for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
-      if (it->second.user != user) continue;
-      ++mine;
-      if (oldest == sessions_.end() || it->second.used_ms < oldest->second.used_ms) oldest = it;
-    }
-    if (mine < settings_.max_sessions_per_user || oldest == sessions_.end()) break;
-    sessions_.erase(oldest);
-  }
+  // A user at its own cap loses its own oldest session; only then the pool's oldest goes.
+  const auto mine = std::count_if(sessions_.begin(), sessions_.end(), [&](const auto& kv) { return kv.second.user == user; });
+  if (static_cast<std::size_t>(mine) >= settings_.max_sessions_per_user) erase_least_recent(sessions_, user);
   sessions_[digest(token)] = remembered{std::string(user), fingerprint_of(*users, user), now_ms, now_ms};
   evict_oldest(sessions_, settings_.max_sessions);
   return token;

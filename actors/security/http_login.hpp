@@ -68,6 +68,8 @@ class http_login {
     int64_t used_ms = 0;
   };
   bool still_valid(const remembered& r, int64_t now_ms, int64_t idle_ms, int64_t max_ms) const;
+  // The least recently used entry (of `of_user`, or of anyone when empty) goes.
+  static void erase_least_recent(std::map<std::string, remembered>& m, std::string_view of_user);
   static void evict_oldest(std::map<std::string, remembered>& m, std::size_t max);
 
   users_source users_;

@@ -103,15 +103,14 @@ std::optional<identity> identify_or_refuse(server_context& ctx, const httplib::R
   return who;
 }
 
-bool permit(server_context& ctx, const httplib::Request& req, httplib::Response& res, acl_operation op,
-            resource_type type, std::string_view name) {
+std::optional<identity> permit(server_context& ctx, const httplib::Request& req, httplib::Response& res,
+                               acl_operation op, resource_type type, std::string_view name) {
   auto who = identify_or_refuse(ctx, req, res);
-  if (!who) return false;
-  if (may(ctx, *who, op, type, name)) return true;
+  if (!who || may(ctx, *who, op, type, name)) return who;
   const auto code = refusal_code(type);
   send_error(res, client::status{actors::code(code), who->principal + " may not " + std::string(security::name_of(op)) + " " +
                                                          std::string(security::name_of(type)) + " '" + std::string(name) + "'"});
-  return false;
+  return std::nullopt;
 }
 
 void add_access_control(httplib::Server& server, std::shared_ptr<server_context> ctx) {

@@ -53,9 +53,9 @@ std::optional<identity> identify_or_refuse(server_context& ctx, const httplib::R
 // Whether `who` may do `op` on the resource (always, without the ACL authorizer).
 bool may(const server_context& ctx, const identity& who, security::acl_operation op, security::resource_type type,
          std::string_view name);
-// may() for the request's sender; otherwise answers 401/403 (Kafka's TOPIC_/GROUP_/
-// CLUSTER_AUTHORIZATION_FAILED, saying which permission is missing) and returns false.
-bool permit(server_context& ctx, const httplib::Request& req, httplib::Response& res, security::acl_operation op,
+// The request's sender when may() allows it; otherwise answers 401/403 (Kafka's TOPIC_/GROUP_/
+// CLUSTER_AUTHORIZATION_FAILED, saying which permission is missing) and returns nullopt.
+std::optional<identity> permit(server_context& ctx, const httplib::Request& req, httplib::Response& res, security::acl_operation op,
             security::resource_type type, std::string_view name);
 
 // Refuses requests without a valid login before they reach a route (401), except the routes that

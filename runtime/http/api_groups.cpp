@@ -73,17 +73,16 @@ void add_group_routes(httplib::Server& server, std::shared_ptr<server_context> c
   });
 
   server.Get(R"(/api/v1/groups/(.+))", [ctx](const httplib::Request& req, httplib::Response& res) {
-    if (!permit(*ctx, req, res, acl_operation::describe, resource_type::group, req.matches[1].str())) return;
+    auto who = permit(*ctx, req, res, acl_operation::describe, resource_type::group, req.matches[1].str());
+    if (!who) return;
     auto r = client::build_group_report(*ctx->conn, req.matches[1], now_ms());
     if (!r.first.ok()) return send_error(res, r.first);
     // Offsets and lag only of topics the user may see (as Kafka's OffsetFetch).
-    if (auto who = identify(*ctx, req)) {
-      std::erase_if(r.second.partitions, [&](const auto& p) {
-        return !may(*ctx, *who, acl_operation::describe, resource_type::topic, p.tp.topic);
-      });
-      r.second.total_lag = 0;
-      for (const auto& p : r.second.partitions) r.second.total_lag += p.lag;
-    }
+    std::erase_if(r.second.partitions, [&](const auto& p) {
+      return !may(*ctx, *who, acl_operation::describe, resource_type::topic, p.tp.topic);
+    });
+    r.second.total_lag = 0;
+    for (const auto& p : r.second.partitions) r.second.total_lag += p.lag;
     send_json(res, group_report_json(r.second));
   });
 

@@ -124,16 +124,13 @@ void add_message_routes(httplib::Server& server, std::shared_ptr<server_context>
 
   server.Post(R"(/api/v1/topics/([^/]+)/messages)", [ctx](const httplib::Request& req, httplib::Response& res) {
     const std::string topic = req.matches[1];
-    if (!permit(*ctx, req, res, acl_operation::write, resource_type::topic, topic)) return;
-    if (ctx->options.authorize) {
-      // Producing may create the topic (auto.create.topics.enable): only for those who may create.
-      auto who = identify(*ctx, req);
-      if (!who || (!may(*ctx, *who, acl_operation::create, resource_type::cluster, security::cluster_resource_name) &&
-                   !may(*ctx, *who, acl_operation::create, resource_type::topic, topic))) {
-        if (ctx->conn->describe_topic(topic).error_code != 0) {
-          return send_error(res, client::status{actors::code(actors::kafka_error::unknown_topic_or_partition), "no topic '" + topic + "'"});
-        }
-      }
+    auto who = permit(*ctx, req, res, acl_operation::write, resource_type::topic, topic);
+    if (!who) return;
+    // Producing may create the topic (auto.create.topics.enable): only for those who may create.
+    if (!may(*ctx, *who, acl_operation::create, resource_type::cluster, security::cluster_resource_name) &&
+        !may(*ctx, *who, acl_operation::create, resource_type::topic, topic) &&
+        ctx->conn->describe_topic(topic).error_code != 0) {
+      return send_error(res, client::status{actors::code(actors::kafka_error::unknown_topic_or_partition), "no topic '" + topic + "'"});
     }
     auto body = json::parse(req.body, nullptr, false);
     if (body.is_discarded() || !body.is_object() || !body.contains("value")) {
@@ -168,8 +165,7 @@ void add_message_routes(httplib::Server& server, std::shared_ptr<server_context>
   server.Post(R"(/api/v1/topics/([^/]+)/replay-dead-letters)", [ctx](const httplib::Request& req, httplib::Response& res) {
     const std::string topic = req.matches[1];
     // Dead letters go back to the topics they name: only to those the caller may write.
-    if (!permit(*ctx, req, res, acl_operation::read, resource_type::topic, topic)) return;
-    auto who = identify(*ctx, req);
+    auto who = permit(*ctx, req, res, acl_operation::read, resource_type::topic, topic);
     if (!who) return;
     int64_t from = 0;
     if (!req.body.empty()) {
