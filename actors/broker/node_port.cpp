@@ -6,6 +6,49 @@
 #include <caf/openssl/manager.hpp>
 #include <caf/openssl/publish.hpp>
 #include <caf/openssl/remote_actor.hpp>
+#include <dlfcn.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+// ---- OpenSSL's error queue under CAF 0.17's TLS sessions ----------------------------------------
+// CAF 0.17's OpenSSL sessions never drain the thread's error queue: the only call that would
+// (session::get_ssl_error) sits inside a CAF_LOG_INFO, which is compiled out in Debian's build.
+// A peer that closes without TLS's close_notify (any client process that exits) leaves
+// "unexpected eof while reading" queued on the multiplexer thread, and from then on SSL_get_error
+// answers SSL_ERROR_SSL for an ordinary "would block" on every other connection of that thread:
+// CAF closes them all. In a cluster with --node-tls, every native client that went away cut the
+// nodes off from each other (ISR shrinks, acks=all refused). OpenSSL requires the queue to be
+// empty before each I/O call ("SSL_get_error"); these definitions, which the dynamic linker
+// prefers over libssl's for the whole process, empty it and call libssl's own.
+namespace {
+template <class Fn>
+Fn libssl_function(const char* name) {
+  return reinterpret_cast<Fn>(dlsym(RTLD_NEXT, name));
+}
+}  // namespace
+
+extern "C" {
+int SSL_read(SSL* ssl, void* buf, int num) {
+  static const auto real = libssl_function<int (*)(SSL*, void*, int)>("SSL_read");
+  ERR_clear_error();
+  return real(ssl, buf, num);
+}
+int SSL_write(SSL* ssl, const void* buf, int num) {
+  static const auto real = libssl_function<int (*)(SSL*, const void*, int)>("SSL_write");
+  ERR_clear_error();
+  return real(ssl, buf, num);
+}
+int SSL_accept(SSL* ssl) {
+  static const auto real = libssl_function<int (*)(SSL*)>("SSL_accept");
+  ERR_clear_error();
+  return real(ssl);
+}
+int SSL_connect(SSL* ssl) {
+  static const auto real = libssl_function<int (*)(SSL*)>("SSL_connect");
+  ERR_clear_error();
+  return real(ssl);
+}
+}
 
 namespace fluxo::actors {
 
