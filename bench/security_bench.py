@@ -9,9 +9,11 @@ Usage: security_bench.py FLUXO_BIN [--records N] [--reps R] [--json]
   login       a fresh librdkafka client's first Metadata answer over PLAINTEXT, SASL_PLAINTEXT
               with SCRAM-SHA-256 / SCRAM-SHA-512 and SASL_SSL, medians of 20; the difference to
               PLAINTEXT is what the SCRAM (and TLS) handshake adds
-  node port   the native client (fluxo bench produce / consume, 100-byte records) against two
-              more brokers, one with a plain CAF node port and one with --node-tls (mutual TLS),
-              interleaved R times; medians and the ratio TLS / plain
+  node port   the native client (fluxo bench produce / consume, 100-byte records) against three
+              more brokers: a plain CAF node port, one with --node-tls (mutual TLS), and one with
+              --node-tls and --node-auth required (the client logs in with SCRAM-SHA-512 and every
+              request passes the ACL check), interleaved R times; medians and the ratios TLS /
+              plain and login / TLS
 
 Everything runs on 127.0.0.1 with certificates made by the openssl CLI.
 """
@@ -56,15 +58,28 @@ def start_broker(fluxo, root, certs):
     raise RuntimeError("broker did not start: " + open(os.path.join(root, "broker.log")).read())
 
 
-def start_node_broker(fluxo, root, certs, tls):
-    """A broker for native clients: its node address."""
-    d = os.path.join(root, "node-tls" if tls else "node-plain")
+NODE_VARIANTS = ("plain", "tls", "login")
+
+
+def start_node_broker(fluxo, root, certs, variant):
+    """A broker for native clients (variant: plain, tls, login): its node address."""
+    d = os.path.join(root, "node-" + variant)
     os.makedirs(d)
     ready = os.path.join(d, "ready")
-    extra = ["--node-tls", "true", "--tls-cert", certs["server.pem"], "--tls-key", certs["server.key"],
-             "--tls-ca", certs["ca.pem"]] if tls else []
+    extra = ["--kafka-addr", "none"]
+    if variant != "plain":
+        extra = ["--node-tls", "true", "--tls-cert", certs["server.pem"], "--tls-key", certs["server.key"],
+                 "--tls-ca", certs["ca.pem"]]
+    if variant == "login":
+        # Logins on the node port, and the ACL check on every request (no ACL: everyone allowed).
+        subprocess.run([fluxo, "user", "create", "bench", "--password-file", os.path.join(root, "pw"), "--data-dir",
+                        os.path.join(d, "data")], check=True, capture_output=True)
+        extra += ["--node-auth", "required", "--kafka-addr", "SASL_PLAINTEXT://127.0.0.1:0",
+                  "--allow-everyone-if-no-acl", "true"]
+    elif variant == "tls":
+        extra += ["--kafka-addr", "none"]
     proc = subprocess.Popen([fluxo, "broker", "--data-dir", os.path.join(d, "data"), "--node-addr", "127.0.0.1:0",
-                             "--http-addr", "none", "--kafka-addr", "none", "--ready-file", ready, "--log-level", "warn"]
+                             "--http-addr", "none", "--ready-file", ready, "--log-level", "warn"]
                             + extra, stdout=open(os.path.join(d, "broker.log"), "wb"), stderr=subprocess.STDOUT)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -85,25 +100,30 @@ def native_bench(fluxo, mode, node, tls_args, records):
 
 
 def node_port_rates(fluxo, root, certs, records, reps):
-    brokers = {tls: start_node_broker(fluxo, root, certs, tls) for tls in (False, True)}
+    with open(os.path.join(root, "pw"), "w") as f:
+        f.write("bench-secret\n")
+    brokers = {v: start_node_broker(fluxo, root, certs, v) for v in NODE_VARIANTS}
     client_tls = ["--tls-cert", certs["carol.pem"], "--tls-key", certs["carol.key"], "--tls-ca", certs["ca.pem"]]
-    rates = {(mode, tls): [] for mode in ("produce", "consume") for tls in (False, True)}
+    client_args = {"plain": [], "tls": client_tls,
+                   "login": client_tls + ["--user", "bench", "--password-file", os.path.join(root, "pw")]}
+    rates = {(mode, v): [] for mode in ("produce", "consume") for v in NODE_VARIANTS}
     try:
         for _ in range(reps):
             for mode in ("produce", "consume"):
-                for tls in (False, True):
-                    args = client_tls if tls else []
-                    rates[(mode, tls)].append(native_bench(fluxo, mode, brokers[tls][1], args, records))
+                for v in NODE_VARIANTS:
+                    rates[(mode, v)].append(native_bench(fluxo, mode, brokers[v][1], client_args[v], records))
     finally:
         for proc, _ in brokers.values():
             proc.send_signal(signal.SIGTERM)
             proc.wait(60)
     out = {}
     for mode in ("produce", "consume"):
-        plain, tls = statistics.median(rates[(mode, False)]), statistics.median(rates[(mode, True)])
+        plain, tls, login = (statistics.median(rates[(mode, v)]) for v in NODE_VARIANTS)
         out["native %s node port plain records/s" % mode] = round(plain)
         out["native %s node port TLS records/s" % mode] = round(tls)
+        out["native %s node port TLS+login records/s" % mode] = round(login)
         out["native %s node port TLS / plain" % mode] = round(tls / plain, 3)
+        out["native %s node port TLS+login / TLS" % mode] = round(login / tls, 3)
     return out
 
 

@@ -77,8 +77,7 @@ bool produce_all(connection& conn, const client_bench_options& o, double& second
 int run_client_bench(client_bench_options o) {
   if (o.topic.empty()) o.topic = "bench-" + o.mode + "-" + std::to_string(::getpid());
   connection_options co;
-  co.broker = o.common.broker;
-  co.tls = o.common.tls;
+  if (!fluxo::cli::fill_connection_options(o.common, co)) return 2;
   std::string err;
   auto conn = connection::open(co, &err);
   if (!conn) {

@@ -19,6 +19,7 @@
 #include "runtime/broker_options.hpp"
 #include "runtime/kafka_listener.hpp"
 #include "runtime/security_topic.hpp"
+#include "actors/security/node_sessions.hpp"
 #include "actors/security/sasl.hpp"
 #include "actors/common/address.hpp"
 #include "actors/broker/caf_setup.hpp"
@@ -308,6 +309,22 @@ int run_broker(runtime::broker_options opts) {
     }
     opts.node.host = adv_host;
     opts.node.port = adv_port;
+  }
+  // The node port: logins and ACLs for native clients (other nodes are recognised by the node
+  // ids they registered in the cluster store).
+  if (!opts.node_auth.empty() && opts.node_auth != "none" && opts.node_auth != "required") {
+    spdlog::error("--node-auth must be none or required, got '{}'", opts.node_auth);
+    if (http) http.reset();
+    stop_listeners();
+    close_node(sys, *node);
+    return 2;
+  }
+  const bool node_logins = opts.node_auth.empty() ? sasl_listener : opts.node_auth == "required";
+  if (node_logins) {
+    security_needed = true;
+    opts.node.gate = std::make_shared<security::node_sessions>(true, security_data, authz, authorize);
+    spdlog::info("node port: native clients log in ({}){}", authorize ? "ACLs apply" : "no authorizer",
+                 node_tls.enabled() ? "" : "; without --node-tls their traffic travels in clear text");
   }
   if (auto error = actors::start_node(sys, *node, opts.node); !error.empty()) {
     spdlog::error("cannot start: {}", error);

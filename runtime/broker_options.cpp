@@ -45,6 +45,9 @@ void add_broker_options(CLI::App& cmd, broker_options& o) {
   cmd.add_option("--http-auth", o.http_auth,
                  "none or required: log in (Basic or the console's login) with a user of `fluxo user` on the HTTP port "
                  "(default: required when a Kafka listener uses SASL)");
+  cmd.add_option("--node-auth", o.node_auth,
+                 "none or required: native clients and the CLI log in on the node port with a user of `fluxo user` "
+                 "and Kafka's ACLs apply to them (default: required when a Kafka listener uses SASL)");
   cmd.add_option("--http-metrics-auth", o.http_metrics_auth, "/metrics needs a user with DESCRIBE on the cluster too")
       ->capture_default_str();
   cmd.add_option("--max-request-bytes", o.max_request_bytes, "Largest Kafka request accepted")->capture_default_str();

@@ -29,6 +29,7 @@ struct broker_options {
   std::string advertised_node_addr;          // what other nodes and native clients use (default: node_addr)
   std::string http_addr = "127.0.0.1:8080";  // HTTP API, metrics, console: [http://|https://]host:port or none
   std::string http_auth;                     // none | required; default: required when a listener uses SASL
+  std::string node_auth;                     // none | required (native clients log in on the node port); same default
   bool http_metrics_auth = false;            // /metrics needs a user too
   int64_t max_request_bytes = 100LL << 20;   // larger Kafka requests close the connection
   std::string log_level = "info";

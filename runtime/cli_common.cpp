@@ -2,11 +2,13 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
 #include "actors/common/kafka_error.hpp"
+#include "runtime/rdkafka_settings.hpp"
 
 namespace fluxo::cli {
 
@@ -15,12 +17,66 @@ void add_connection_options(CLI::App* cmd, common_options& o, const std::string&
   cmd->add_option("--tls-cert", o.tls.cert, "Client certificate for a node port with mutual TLS (PEM)")->envname("FLUXO_TLS_CERT");
   cmd->add_option("--tls-key", o.tls.key, "Its private key (PEM)")->envname("FLUXO_TLS_KEY");
   cmd->add_option("--tls-ca", o.tls.ca, "CA of the broker's certificate (PEM)")->envname("FLUXO_TLS_CA");
+  cmd->add_option("--user", o.user, "Log in as this user on a node port that requires logins")->envname("FLUXO_USER");
+  cmd->add_option("--password-file", o.password_file, "File whose first line is that user's password (- = standard input)")
+      ->envname("FLUXO_PASSWORD_FILE");
+  cmd->add_option("--sasl-mechanism", o.mechanism, "SCRAM-SHA-512 (default) or SCRAM-SHA-256");
+  cmd->add_option("-F", o.config_file,
+                  "File of client settings, key=value per line (kcat's -F): sasl.username, sasl.password, "
+                  "sasl.mechanism, ssl.certificate.location, ssl.key.location, ssl.ca.location");
+}
+
+std::optional<std::string> read_password(const std::string& file) {
+  std::string line;
+  if (file == "-") {
+    if (!std::getline(std::cin, line)) return std::nullopt;
+  } else {
+    std::ifstream in(file);
+    if (!in || !std::getline(in, line)) return std::nullopt;
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+bool fill_connection_options(const common_options& o, client::connection_options& co) {
+  co.broker = o.broker;
+  co.tls = o.tls;
+  if (!o.config_file.empty()) {
+    rdkafka_settings settings;
+    std::string error;
+    if (!add_settings_file(settings, o.config_file, error)) {
+      std::cerr << "error: -F: " << error << "\n";
+      return false;
+    }
+    for (const auto& [key, value] : settings) {
+      if (key == "sasl.username") co.user = value;
+      else if (key == "sasl.password") co.password = value;
+      else if (key == "sasl.mechanism" || key == "sasl.mechanisms") co.mechanism = value;
+      else if (key == "ssl.certificate.location" && co.tls.cert.empty()) co.tls.cert = value;
+      else if (key == "ssl.key.location" && co.tls.key.empty()) co.tls.key = value;
+      else if (key == "ssl.ca.location" && co.tls.ca.empty()) co.tls.ca = value;
+    }
+  }
+  if (!o.user.empty()) co.user = o.user;
+  if (!o.mechanism.empty()) co.mechanism = o.mechanism;
+  if (!o.password_file.empty()) {
+    auto pw = read_password(o.password_file);
+    if (!pw) {
+      std::cerr << "error: no password in " << (o.password_file == "-" ? "standard input" : o.password_file) << "\n";
+      return false;
+    }
+    co.password = *pw;
+  }
+  if (!co.user.empty() && co.password.empty()) {
+    std::cerr << "error: --user " << co.user << " needs --password-file (or sasl.password in -F)\n";
+    return false;
+  }
+  return true;
 }
 
 std::unique_ptr<client::connection> connect(const common_options& o) {
   client::connection_options co;
-  co.broker = o.broker;
-  co.tls = o.tls;
+  if (!fill_connection_options(o, co)) return nullptr;
   co.request_timeout = std::chrono::seconds(15);
   std::string err;
   auto c = client::connection::open(co, &err);

@@ -323,6 +323,10 @@ void add_produce_consume(CLI::App& app) {
     std::signal(SIGTERM, on_interrupt);
     while (!interrupted) {
       auto records = cons->poll(200ms);
+      if (auto st = cons->fatal_error(); !st.ok()) {
+        cons->close();
+        return set_exit_code(report(st, "consume " + c->topic));
+      }
       const auto now = std::chrono::steady_clock::now();
       // In a group, "idle" counts from the moment partitions are assigned (joining takes a
       // rebalance, and a coordinator that just moved a moment more).

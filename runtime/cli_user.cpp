@@ -33,19 +33,6 @@ std::optional<std::vector<scram_mechanism>> mechanisms_of(const std::string& tex
   return std::nullopt;
 }
 
-// The first line of the file ("-": standard input), without its line end.
-std::optional<std::string> read_password(const std::string& file) {
-  std::string line;
-  if (file == "-") {
-    if (!std::getline(std::cin, line)) return std::nullopt;
-  } else {
-    std::ifstream in(file);
-    if (!in || !std::getline(in, line)) return std::nullopt;
-  }
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  return line;
-}
-
 // Checks the options shared by create and set-password; prints why and returns 2 if wrong.
 int check(const user_options& o, std::vector<scram_mechanism>& mechanisms, std::string& password) {
   if (!security::valid_user_name(o.name)) {

@@ -55,6 +55,10 @@ std::pair<client::status, security::security_state> read_security_state(client::
   auto records = client::read_all(conn, std::string(security::security_topic), &st);
   security::security_state state;
   if (st.code == actors::code(actors::kafka_error::unknown_topic_or_partition)) return {client::status::success(), state};
+  if (st.code == actors::code(actors::kafka_error::topic_authorization_failed)) {
+    st.message = "users, ACLs and quotas need ALTER on the cluster: log in as a super user (--user, --password-file)";
+    return {st, std::move(state)};
+  }
   apply_security_records(state, records);
   return {st, std::move(state)};
 }

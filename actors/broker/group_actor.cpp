@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "actors/broker/broker_metrics.hpp"
+#include "actors/broker/node_gate.hpp"
 #include "actors/group/consumer_group.hpp"
 #include "actors/group/group_records.hpp"
 #include "actors/broker/group_actor.hpp"
@@ -39,6 +40,7 @@ struct group_actor_state {
   uint64_t timer_epoch = 0;
   std::optional<int64_t> armed_deadline;
   uint64_t notes_counted = 0;  // history notes already counted as rebalances
+  node_gate gate;              // requests from other nodes (null = everyone)
   static inline const char* name = "fluxo.group";
 };
 
@@ -159,55 +161,135 @@ void execute(self_ptr self, effects fx) {
   arm_timer(self, fx.next_deadline);
 }
 
+// The group's refusal of a request from another node, if any.
+std::optional<refusal> check(self_ptr self, security::acl_operation op) {
+  return check_group(self->state.gate, self, op, self->state.core->id());
+}
+
+template <class Reply>
+Reply refused(const refusal& r) {
+  Reply out;
+  out.error = r.error;
+  return out;
+}
+
+// Commits of a client that may READ the group: partitions of topics it may not READ get 29,
+// the others are committed (as Kafka's OffsetCommit); the allowed part goes through this actor
+// again as its own request, so the reply keeps the order of the group's effects. nullopt: every
+// partition is allowed.
+std::optional<caf::result<offset_commit_reply>> commit_allowed(self_ptr self, const offset_commit_request& req) {
+  offset_commit_request allowed = req;
+  allowed.partitions.clear();
+  offset_commit_reply denied;
+  for (const auto& p : req.partitions) {
+    if (check_topic(self->state.gate, self, security::acl_operation::read, p.topic)) {
+      denied.partitions.push_back(partition_result{p.topic, p.partition, kafka_error::topic_authorization_failed});
+    } else {
+      allowed.partitions.push_back(p);
+    }
+  }
+  if (denied.partitions.empty()) return std::nullopt;
+  if (allowed.partitions.empty()) return caf::result<offset_commit_reply>(denied);
+  auto promise = self->make_response_promise<offset_commit_reply>();
+  self->request(group_actor{self}, caf::infinite, commit_atom::value, allowed)
+      .then(
+          [=](offset_commit_reply& r) mutable {
+            for (auto& p : denied.partitions) r.partitions.push_back(p);
+            promise.deliver(std::move(r));
+          },
+          [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
+  return caf::result<offset_commit_reply>(promise);
+}
+
 group_actor::behavior_type group_behavior(self_ptr self, std::shared_ptr<consumer_group> core, partition_actor offsets,
-                                          topic_counts counts) {
+                                          topic_counts counts, node_gate gate) {
   self->state.core = std::move(core);
   self->state.offsets = std::move(offsets);
+  self->state.gate = std::move(gate);
   execute(self, self->state.core->set_topic_partitions(now_ms(), counts.counts));
+  using op = security::acl_operation;
   return {
-    [=](join_atom, const join_request& req) {
+    [=](join_atom, const join_request& req) -> caf::result<join_reply> {
+      if (auto r = check(self, op::read)) return refused<join_reply>(*r);
       auto id = self->state.next_request++;
       auto promise = remember<join_reply>(self, id);
       execute(self, self->state.core->join(now_ms(), id, req));
       return promise;
     },
-    [=](sync_atom, const sync_request& req) {
+    [=](sync_atom, const sync_request& req) -> caf::result<sync_reply> {
+      if (auto r = check(self, op::read)) return refused<sync_reply>(*r);
       auto id = self->state.next_request++;
       auto promise = remember<sync_reply>(self, id);
       execute(self, self->state.core->sync(now_ms(), id, req));
       return promise;
     },
-    [=](heartbeat_atom, const heartbeat_request& req) {
+    [=](heartbeat_atom, const heartbeat_request& req) -> caf::result<heartbeat_reply> {
+      if (auto r = check(self, op::read)) return refused<heartbeat_reply>(*r);
       auto id = self->state.next_request++;
       auto promise = remember<heartbeat_reply>(self, id);
       execute(self, self->state.core->heartbeat(now_ms(), id, req));
       return promise;
     },
-    [=](leave_atom, const leave_request& req) {
+    [=](leave_atom, const leave_request& req) -> caf::result<leave_reply> {
+      if (auto r = check(self, op::read)) return refused<leave_reply>(*r);
       auto id = self->state.next_request++;
       auto promise = remember<leave_reply>(self, id);
       execute(self, self->state.core->leave(now_ms(), id, req));
       return promise;
     },
-    [=](commit_atom, const offset_commit_request& req) {
+    [=](commit_atom, const offset_commit_request& req) -> caf::result<offset_commit_reply> {
+      if (auto r = check(self, op::read)) {
+        offset_commit_reply out;
+        for (const auto& p : req.partitions) out.partitions.push_back(partition_result{p.topic, p.partition, r->error});
+        return out;
+      }
+      if (!node_internal(self->state.gate, self)) {
+        if (auto partial = commit_allowed(self, req)) return std::move(*partial);
+      }
       auto id = self->state.next_request++;
       auto promise = remember<offset_commit_reply>(self, id);
       execute(self, self->state.core->commit_offsets(now_ms(), id, req));
       return promise;
     },
-    [=](committed_atom, const offset_fetch_request& req) { return self->state.core->fetch_offsets(req); },
-    [=](describe_atom) { return self->state.core->describe(); },
-    [=](delete_atom) {
+    [=](committed_atom, const offset_fetch_request& req) -> caf::result<offset_fetch_reply> {
+      if (auto r = check(self, op::describe)) return refused<offset_fetch_reply>(*r);
+      auto out = self->state.core->fetch_offsets(req);
+      if (node_internal(self->state.gate, self)) return out;
+      // Topics the caller may not DESCRIBE: named ones answer 29, the others are left out.
+      std::vector<fetched_offset> kept;
+      for (auto& p : out.partitions) {
+        if (!check_topic(self->state.gate, self, op::describe, p.topic)) {
+          kept.push_back(std::move(p));
+        } else if (req.partitions) {
+          p.offset = -1;
+          p.metadata.clear();
+          p.error = kafka_error::topic_authorization_failed;
+          kept.push_back(std::move(p));
+        }
+      }
+      out.partitions = std::move(kept);
+      return out;
+    },
+    [=](describe_atom) -> caf::result<group_description> {
+      if (auto r = check(self, op::describe)) return refusal_error(*r);
+      return self->state.core->describe();
+    },
+    [=](delete_atom) -> caf::result<delete_group_reply> {
+      if (auto r = check(self, op::remove)) return refused<delete_group_reply>(*r);
       auto id = self->state.next_request++;
       auto promise = remember<delete_group_reply>(self, id);
       execute(self, self->state.core->delete_group(now_ms(), id));
       return promise;
     },
-    [=](partitions_atom, const topic_counts& c) { execute(self, self->state.core->set_topic_partitions(now_ms(), c.counts)); },
+    [=](partitions_atom, const topic_counts& c) {
+      if (node_internal(self->state.gate, self)) execute(self, self->state.core->set_topic_partitions(now_ms(), c.counts));
+    },
     [=](topic_gone_atom, const std::string& topic) {
+      if (!node_internal(self->state.gate, self)) return;
       execute(self, self->state.core->delete_topic_offsets(now_ms(), topic));
     },
     [=](tick_atom, uint64_t epoch) {
+      if (!node_internal(self->state.gate, self)) return;
       if (epoch != self->state.timer_epoch) return;  // superseded by a later deadline
       self->state.armed_deadline.reset();
       execute(self, self->state.core->tick(now_ms()));
@@ -218,8 +300,8 @@ group_actor::behavior_type group_behavior(self_ptr self, std::shared_ptr<consume
 }  // namespace
 
 group_actor spawn_group(caf::actor_system& sys, std::shared_ptr<consumer_group> core, partition_actor offsets,
-                        topic_counts counts) {
-  return sys.spawn(group_behavior, std::move(core), std::move(offsets), std::move(counts));
+                        topic_counts counts, std::shared_ptr<security::node_sessions> gate) {
+  return sys.spawn(group_behavior, std::move(core), std::move(offsets), std::move(counts), std::move(gate));
 }
 
 }  // namespace fluxo::actors

@@ -30,8 +30,11 @@ using group_actor = caf::typed_actor<
 
 // The coordinator for `core` (fresh, or rebuilt by replaying __consumer_offsets); records are
 // appended to `offsets` with acks=all before the replies that depend on them are sent.
+// Requests from other CAF nodes pass `gate` (node_gate.hpp; null = everyone): READ on the group
+// to take part in it, DESCRIBE to look at it, DELETE to delete it, READ on each topic whose
+// offsets are committed (per partition 29 otherwise), DESCRIBE on the topics fetched.
 group_actor spawn_group(caf::actor_system& sys, std::shared_ptr<group::consumer_group> core, partition_actor offsets,
-                        topic_counts counts);
+                        topic_counts counts, std::shared_ptr<security::node_sessions> gate = nullptr);
 
 // The internal topic holding committed offsets and group metadata (compacted).
 inline constexpr const char* consumer_offsets_topic = "__consumer_offsets";

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/broker/node_gate.hpp"
 #include "actors/broker/node_internal.hpp"
 #include "actors/cluster/etcd_kv_store.hpp"
 #include "actors/cluster/local_metadata_store.hpp"
@@ -101,6 +102,7 @@ std::string start(self_ptr self, const node_options& o) {
   as.self.kafka_host = o.kafka_host;
   as.self.kafka_port = o.kafka_port;
   as.self.http_addr = o.http_addr;
+  as.self.caf_node = to_string(self->node());
   as.self.started_ms = storage::system_now_ms();
   as.lease_ttl_seconds = std::max<int64_t>(1, (o.lease_ttl_ms + 999) / 1000);
   as.controller.auto_leader_rebalance = o.auto_leader_rebalance;
@@ -142,17 +144,99 @@ node_info this_node(self_ptr self) {
   return node_info{o.node_id, o.host, o.port};
 }
 
+// ---- the node port's door (node_gate.hpp) ----------------------------------------------------
+
+using op = security::acl_operation;
+using verdict = security::node_sessions::verdict;
+
+topic_reply refused_reply(const std::string& name, const refusal& r) { return make_reply(name, r.error, r.message); }
+
+topic_info refused_topic(const std::string& name, const refusal& r) {
+  topic_info out;
+  out.name = name;
+  out.error_code = code(r.error);
+  return out;
+}
+
+// A logged-in client's view of a list: the node asks itself (as this process) and keeps what
+// `keep` allows for the caller.
+template <class T, class... Ts>
+caf::result<T> filtered(self_ptr self, std::function<void(T&)> keep, Ts... xs) {
+  auto promise = self->make_response_promise<T>();
+  self->request(node_actor{self}, caf::infinite, xs...)
+      .then(
+          [=](T& value) mutable {
+            keep(value);
+            promise.deliver(std::move(value));
+          },
+          [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
+  return promise;
+}
+
+// A filter keeping the topics the caller may DESCRIBE.
+std::function<bool(const std::string&)> may_describe_topic(self_ptr self) {
+  return [gate = self->state.options.gate, key = caller_key(self)](const std::string& name) {
+    return gate->check_topic(key, op::describe, name) == verdict::allowed;
+  };
+}
+
+refusal cluster_only() {
+  return {kafka_error::cluster_authorization_failed, "only the nodes of the cluster may ask this"};
+}
+
+// The groups a logged-in client may DESCRIBE (as Kafka's ListGroups).
+caf::result<group::group_list> groups_for_caller(self_ptr self, bool local_only) {
+  std::function<void(group::group_list&)> keep = [gate = self->state.options.gate, key = caller_key(self)](group::group_list& l) {
+    std::erase_if(l.groups, [&](const group::group_overview& g) {
+      return gate->check(key, op::describe, security::resource_type::group, g.group_id) != verdict::allowed;
+    });
+  };
+  if (local_only) return filtered<group::group_list>(self, keep, groups_atom::value, true);
+  return filtered<group::group_list>(self, keep, groups_atom::value);
+}
+
+// Metadata for a logged-in client (as Kafka's): named topics it may not DESCRIBE answer 29, the
+// full list leaves them out, and missing topics are auto-created only if it may CREATE them.
+caf::result<cluster_metadata> metadata_for_caller(self_ptr self, const std::vector<std::string>& names, bool all,
+                                                  bool create) {
+  auto may = may_describe_topic(self);
+  std::vector<std::string> allowed;
+  std::vector<std::string> denied;
+  for (const auto& n : names) {
+    if (may(n)) {
+      allowed.push_back(n);
+      if (create && check_create(self->state.options.gate, self, n)) create = false;
+    } else {
+      denied.push_back(n);
+    }
+  }
+  std::function<void(cluster_metadata&)> keep = [=](cluster_metadata& md) {
+    if (all) std::erase_if(md.topics, [&](const topic_info& t) { return !may(t.name); });
+    for (const auto& n : denied) {
+      topic_info t;
+      t.name = n;
+      t.error_code = code(kafka_error::topic_authorization_failed);
+      md.topics.push_back(std::move(t));
+    }
+  };
+  return filtered<cluster_metadata>(self, keep, metadata_atom::value, allowed, all, create);
+}
+
 }  // namespace
 
 // `tag` is unused: CAF 0.17 keeps no argument tuple for a spawn without arguments and then
 // dereferences it (undefined behaviour that UBSan reports), so the node is spawned with one.
 node_actor::behavior_type node_behavior(self_ptr self, int32_t tag) {
   (void)tag;
-  self->set_down_handler([=](caf::down_msg& msg) { peer_down(self, msg.source); });
+  self->set_down_handler([=](caf::down_msg& msg) {
+    if (!session_down(self, msg.source)) peer_down(self, msg.source);
+  });
+  auto gate = [=]() -> const node_gate& { return self->state.options.gate; };
   self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
   auto ready = [=] { return self->state.started && !self->state.closing; };
   return {
     [=](start_atom, std::shared_ptr<const node_options> opts) -> std::string {
+      if (self->state.started || !node_internal(self->state.options.gate, self)) return "already started";
       auto error = start(self, *opts);
       if (!error.empty()) {
         if (self->state.flusher) self->send_exit(self->state.flusher, caf::exit_reason::user_shutdown);
@@ -162,33 +246,47 @@ node_actor::behavior_type node_behavior(self_ptr self, int32_t tag) {
     },
     [=](create_atom, const create_topic_request& req) -> caf::result<topic_reply> {
       if (!ready()) return not_started<topic_reply>();
+      if (auto r = check_create(gate(), self, req.name)) return refused_reply(req.name, *r);
       return create_topic(self, req);
     },
     [=](delete_atom, const std::string& name) -> caf::result<topic_reply> {
       if (!ready()) return not_started<topic_reply>();
+      if (auto r = check_topic(gate(), self, op::remove, name)) return refused_reply(name, *r);
       return delete_topic(self, name);
     },
     [=](list_atom) -> caf::result<topic_list> {
       if (!ready()) return not_started<topic_list>();
+      if (auto r = check_logged_in(gate(), self)) return refusal_error(*r);
+      if (!node_internal(gate(), self)) {
+        return filtered<topic_list>(self, [may = may_describe_topic(self)](topic_list& l) {
+          std::erase_if(l.topics, [&](const topic_info& t) { return !may(t.name); });
+        }, list_atom::value);
+      }
       return list_topics(self);
     },
     [=](describe_atom, const std::string& name) -> caf::result<topic_info> {
       if (!ready()) return not_started<topic_info>();
+      if (auto r = check_topic(gate(), self, op::describe, name)) return refused_topic(name, *r);
       return describe_topic(self, name);
     },
     [=](alter_atom, const std::string& name, const topic_config& cfg) -> caf::result<topic_reply> {
       if (!ready()) return not_started<topic_reply>();
+      if (auto r = check_topic(gate(), self, op::alter_configs, name)) return refused_reply(name, *r);
       return alter_topic(self, name, cfg);
     },
     [=](grow_atom, const std::string& name, int32_t count) -> caf::result<topic_reply> {
       if (!ready()) return not_started<topic_reply>();
+      if (auto r = check_topic(gate(), self, op::alter, name)) return refused_reply(name, *r);
       return grow_topic(self, name, count);
     },
     [=](lookup_atom, const std::string& name) -> caf::result<topic_info, std::vector<partition_actor>> {
       if (!ready()) return caf::make_error(caf::sec::runtime_error, "the node is starting or stopping");
       auto& s = self->state;
+      if (auto r = check_topic(gate(), self, op::describe, name)) {
+        return caf::result<topic_info, std::vector<partition_actor>>(refused_topic(name, *r), std::vector<partition_actor>{});
+      }
       const bool known = s.image && s.image->topics.count(name) != 0;
-      if (known || !s.options.auto_create_topics || invalid_topic_name(name)) {
+      if (known || !s.options.auto_create_topics || invalid_topic_name(name) || check_create(gate(), self, name)) {
         auto info = placement(self, name);
         return caf::result<topic_info, std::vector<partition_actor>>(info, leader_handles(self, name));
       }
@@ -200,26 +298,38 @@ node_actor::behavior_type node_behavior(self_ptr self, int32_t tag) {
     },
     [=](producer_atom) -> caf::result<producer_id_reply> {
       if (!ready()) return not_started<producer_id_reply>();
+      if (auto r = check_producer_id(gate(), self)) {
+        producer_id_reply out;
+        out.error_code = code(r->error);
+        return out;
+      }
       return next_producer_id(self);
     },
     [=](coordinator_atom, const std::string& group_id) -> caf::result<group_actor> {
       if (!ready()) return not_started<group_actor>();
+      if (auto r = check_group(gate(), self, op::describe, group_id)) return refusal_error(*r);
       return coordinator_of(self, group_id, true);
     },
     [=](coordinator_atom, const std::string& group_id, bool create) -> caf::result<group_actor> {
       if (!ready()) return not_started<group_actor>();
+      if (auto r = check_group(gate(), self, op::describe, group_id)) return refusal_error(*r);
       return coordinator_of(self, group_id, create);
     },
     [=](groups_atom) -> caf::result<group::group_list> {
       if (!ready()) return not_started<group::group_list>();
+      if (auto r = check_logged_in(gate(), self)) return refusal_error(*r);
+      if (!node_internal(gate(), self)) return groups_for_caller(self, false);
       return list_groups(self, false);
     },
     [=](groups_atom, bool local_only) -> caf::result<group::group_list> {
       if (!ready()) return not_started<group::group_list>();
+      if (auto r = check_logged_in(gate(), self)) return refusal_error(*r);
+      if (!node_internal(gate(), self)) return groups_for_caller(self, local_only);
       return list_groups(self, local_only);
     },
     [=](node_atom) -> caf::result<node_info> {
       if (!ready()) return not_started<node_info>();
+      if (auto r = check_logged_in(gate(), self)) return refusal_error(*r);
       if (groups_ready(self)) return this_node(self);
       auto promise = self->make_response_promise<node_info>();
       self->state.waiting_ready.push_back(promise);
@@ -227,10 +337,13 @@ node_actor::behavior_type node_behavior(self_ptr self, int32_t tag) {
     },
     [=](cluster_atom) -> caf::result<cluster_info> {
       if (!ready()) return not_started<cluster_info>();
+      if (auto r = check_logged_in(gate(), self)) return refusal_error(*r);
       return describe_cluster(self);
     },
     [=](metadata_atom, const std::vector<std::string>& names, bool all, bool create) -> caf::result<cluster_metadata> {
       if (!ready()) return not_started<cluster_metadata>();
+      if (auto r = check_logged_in(gate(), self)) return refusal_error(*r);
+      if (!node_internal(gate(), self)) return metadata_for_caller(self, names, all, create);
       auto answer = [=] {
         cluster_metadata out;
         out.cluster = describe_cluster(self);
@@ -259,36 +372,61 @@ node_actor::behavior_type node_behavior(self_ptr self, int32_t tag) {
     },
     [=](locate_atom, const std::string& group_id) -> caf::result<coordinator_location> {
       if (!ready()) return not_started<coordinator_location>();
+      if (auto r = check_group(gate(), self, op::describe, group_id)) {
+        coordinator_location out;
+        out.error_code = code(r->error);
+        out.error_message = r->message;
+        return out;
+      }
       return locate(self, group_id);
     },
-    [=](replica_atom, const std::string& topic, int32_t partition) -> partition_actor {
+    [=](replica_atom, const std::string& topic, int32_t partition) -> caf::result<partition_actor> {
+      if (!node_internal(gate(), self)) return refusal_error(cluster_only());
       auto it = self->state.partitions.find({topic, partition});
       return it == self->state.partitions.end() ? partition_actor{} : it->second.actor;
     },
     [=](local_atom) -> caf::result<topic_list> {
       if (!ready()) return not_started<topic_list>();
+      if (!node_internal(gate(), self)) return refusal_error(cluster_only());
       return local_stats(self);
     },
-    [=](hello_atom, int32_t id) { peer_hello(self, id, caf::actor_cast<node_actor>(self->current_sender())); },
+    [=](hello_atom, int32_t id) {
+      if (!self->current_sender() || !node_internal(gate(), self)) {
+        spdlog::warn("node {}: a hello as node {} from {}, which is not a member of the cluster: ignored", self_id(self),
+                     id, caller_key(self));
+        return;
+      }
+      peer_hello(self, id, caf::actor_cast<node_actor>(self->current_sender()));
+    },
     [=](peer_atom, int32_t id) -> caf::result<caf::strong_actor_ptr> {
+      if (!node_internal(gate(), self)) return refusal_error(cluster_only());
       auto promise = self->make_response_promise<caf::strong_actor_ptr>();
       with_peer(self, id, [=](node_actor peer) mutable { promise.deliver(caf::actor_cast<caf::strong_actor_ptr>(peer)); });
       return promise;
     },
+    [=](auth_atom, const std::string& mechanism, const std::string& message, const caf::actor& session)
+        -> caf::result<std::string> { return login_step(self, mechanism, message, session); },
     [=](reassign_atom, const reassign_request& req) -> caf::result<topic_reply> {
       if (!ready()) return not_started<topic_reply>();
+      if (auto r = check_cluster(gate(), self, op::alter)) return refused_reply(req.topic, *r);
       return reassign(self, req.topic, req.partition, req.replicas);
     },
     [=](elect_atom) -> caf::result<topic_reply> {
       if (!ready()) return not_started<topic_reply>();
+      if (auto r = check_cluster(gate(), self, op::alter)) return refused_reply("", *r);
       return elect_preferred(self);
     },
     [=](drain_atom, int32_t node, bool on) -> caf::result<topic_reply> {
       if (!ready()) return not_started<topic_reply>();
+      if (auto r = check_cluster(gate(), self, op::alter)) return refused_reply("", *r);
       return drain(self, node, on);
     },
-    [=](isr_atom, const isr_proposal& proposal) { forward_isr(self, proposal); },
-    [=](leader_lost_atom, const std::string& topic, int32_t partition) { leader_lost(self, {topic, partition}); },
+    [=](isr_atom, const isr_proposal& proposal) {
+      if (node_internal(gate(), self)) forward_isr(self, proposal);
+    },
+    [=](leader_lost_atom, const std::string& topic, int32_t partition) {
+      if (node_internal(gate(), self)) leader_lost(self, {topic, partition});
+    },
     [=](image_atom, std::shared_ptr<const cluster::metadata_image> image) {
       if (ready()) apply_image(self, std::move(image));
     },
@@ -299,10 +437,12 @@ node_actor::behavior_type node_behavior(self_ptr self, int32_t tag) {
       if (!self->state.closing) next->run();
     },
     [=](tick_atom) {
+      if (!node_internal(gate(), self)) return;
       if (ready()) node_tick(self);
       self->delayed_send(self, std::chrono::milliseconds(500), tick_atom::value);
     },
     [=](close_atom) -> caf::result<bool> {
+      if (!node_internal(gate(), self)) return refusal_error(cluster_only());
       auto& s = self->state;
       auto promise = self->make_response_promise<bool>();
       if (s.closing) {

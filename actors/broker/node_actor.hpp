@@ -55,6 +55,11 @@ using node_actor = caf::typed_actor<
     // This node's connection to a peer (local only: for clients attached to this node, which
     // must not dial the peer a second time); null when it cannot be reached.
     caf::replies_to<peer_atom, int32_t>::with<caf::strong_actor_ptr>,
+    // A native client's login (SCRAM-SHA-256/512, see node_login.cpp): (mechanism, client
+    // message, the client's session actor) -> the server message; the second step binds the
+    // client's CAF node to the user until that session actor goes down. Failures are refusals
+    // (node_gate.hpp).
+    caf::replies_to<auth_atom, std::string, std::string, caf::actor>::with<std::string>,
     // Operations: move a partition's replicas, move leadership back to preferred replicas,
     // drain a node (or stop draining it).
     caf::replies_to<reassign_atom, reassign_request>::with<topic_reply>,

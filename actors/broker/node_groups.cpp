@@ -42,7 +42,7 @@ group_actor start_group(self_ptr self, const std::string& id, const std::vector<
   auto& st = self->state;
   auto core = std::make_shared<group::consumer_group>(id, group::group_config{}, group::member_id_generator{st.rng()});
   for (const auto& rec : history) core->replay(rec);
-  auto g = spawn_group(self->system(), core, offsets_actor(self, partition), st.counts);
+  auto g = spawn_group(self->system(), core, offsets_actor(self, partition), st.counts, st.options.gate);
   st.groups[id] = g;
   st.offsets[partition].groups.insert(id);
   return g;

@@ -22,6 +22,7 @@
 #include "actors/cluster/cluster_agent.hpp"
 #include "actors/cluster/replica_plan.hpp"
 #include "actors/group/group_records.hpp"
+#include "actors/security/scram.hpp"
 #include "storage/dir_lock.hpp"
 
 namespace fluxo::actors {
@@ -76,6 +77,20 @@ struct offsets_partition {
   std::vector<std::function<void()>> waiting;  // coordinator requests until loaded
 };
 
+// A native client's login under way (node_login.cpp).
+struct login_exchange {
+  std::unique_ptr<security::scram_server> scram;
+  std::string mechanism;
+  std::string host;  // the client's address, once the middleman named it
+  int64_t started_ms = 0;
+};
+
+// A logged-in client: its CAF node (as text) and principal, until its session actor goes down.
+struct login_session {
+  std::string key;
+  std::string principal;
+};
+
 struct node_state {
   node_options options;
   std::unique_ptr<storage::dir_lock> lock;  // held while the node lives
@@ -102,6 +117,9 @@ struct node_state {
   std::vector<caf::typed_response_promise<node_info>> waiting_ready;
   std::mt19937_64 rng{std::random_device{}()};
   bool session_live = true;
+  // Native clients' logins (node_login.cpp).
+  std::map<std::string, login_exchange> logins;     // by client node
+  std::map<caf::actor_addr, login_session> sessions;  // by the client's session actor
   static inline const char* name = "fluxo.node";
 };
 
@@ -154,6 +172,15 @@ caf::result<group::group_list> list_groups(self_ptr self, bool local_only);
 void broadcast_counts(self_ptr self);
 void stop_groups(self_ptr self);
 bool groups_ready(self_ptr self);
+
+// ---- node_login.cpp ------------------------------------------------------------------------
+// One step of a native client's login: server-first, then server-final once it is proven.
+caf::result<std::string> login_step(self_ptr self, const std::string& mechanism, const std::string& message,
+                                    const caf::actor& session);
+// Ends the login of a client whose session actor went down (false: not a session actor).
+bool session_down(self_ptr self, const caf::actor_addr& who);
+// Drops exchanges left unfinished for 30 s (from the node's tick).
+void expire_logins(self_ptr self);
 
 // ---- node_admin.cpp -------------------------------------------------------------------------
 caf::result<topic_reply> create_topic(self_ptr self, const create_topic_request& req);

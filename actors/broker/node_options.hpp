@@ -2,9 +2,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "actors/broker/broker_messages.hpp"
+
+namespace fluxo::security {
+class node_sessions;
+}
 
 namespace fluxo::actors {
 
@@ -28,6 +33,8 @@ struct node_options {
   std::string kafka_host;
   int32_t kafka_port = 0;
   std::string http_addr;
+  // Who may use the node port (logins and ACLs for native clients); null = everyone.
+  std::shared_ptr<security::node_sessions> gate;
 
   bool clustered() const { return !cluster_store.empty(); }
 };

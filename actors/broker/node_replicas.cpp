@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/broker/node_internal.hpp"
+#include "actors/security/node_sessions.hpp"
 #include "actors/broker/node_port.hpp"
 #include "actors/cluster/topic_rules.hpp"
 #include "actors/partition/partition_state.hpp"
@@ -20,6 +21,7 @@ partition_settings settings_for(self_ptr self) {
   partition_settings s;
   s.tick_ms = st.options.tick_ms;
   s.replica_lag_max_ms = st.options.replica_lag_max_ms;
+  s.gate = st.options.gate;
   if (st.options.clustered()) {
     auto deadline = st.agent->lease_deadline();
     auto generation = st.agent->session_generation();
@@ -186,6 +188,14 @@ void apply_image(self_ptr self, cluster::image_ptr image) {
   if (!image) return;
   auto previous = st.image;
   st.image = image;
+  if (st.options.gate) {
+    // Peers are recognised on the node port by the node ids they registered.
+    std::set<std::string> members;
+    for (const auto& [id, n] : image->nodes) {
+      if (id != self_id(self) && !n.caf_node.empty()) members.insert(n.caf_node);
+    }
+    st.options.gate->set_members(std::move(members));
+  }
   for (const auto& problem : image->problems) spdlog::warn("cluster metadata: {}", problem);
   const auto self_node = self_id(self);
   auto plan = cluster::plan_local_replicas(*image, self_node);
@@ -291,6 +301,7 @@ void node_tick(self_ptr self) {
     if (follower && !lp.source && !lp.resolving) resolve_leader(self, key);
   }
   tend_peers(self);
+  expire_logins(self);
   check_pending(self);
 }
 

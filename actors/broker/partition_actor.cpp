@@ -11,6 +11,7 @@
 
 #include "actors/broker/broker_metrics.hpp"
 #include "actors/broker/flush_task.hpp"
+#include "actors/broker/node_gate.hpp"
 #include "actors/partition/partition_state.hpp"
 
 namespace fluxo::actors {
@@ -213,19 +214,30 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
   static auto& offset_requests = m.partition_requests.with({"list_offsets"});
   static auto& replica_requests = m.partition_requests.with({"replica_fetch"});
   self->delayed_send(self, std::chrono::milliseconds(settings.tick_ms), tick_atom::value);
+  // Requests from other nodes (node_gate.hpp): clients WRITE, READ or DESCRIBE the topic;
+  // everything else is between the nodes of the cluster.
+  using op = security::acl_operation;
+  const auto refused = [=](op operation) { return check_topic(self->state.settings.gate, self, operation, id.topic); };
+  const auto internal = [=] { return node_internal(self->state.settings.gate, self); };
   return {
     [=](produce_atom, produce_request& req) -> caf::result<produce_reply> {
       auto& s = self->state;
       produce_requests.inc();
+      if (auto r = refused(op::write)) {
+        produce_reply out;
+        out.error_code = code(r->error);
+        out.error_message = r->message;
+        return out;
+      }
       const auto bytes = req.batches.size();
       const auto now = now_ms(self);
       if (s.settings.may_lead && s.core->role() == replica_role::leader &&
           !s.settings.may_lead(s.core->role_info().session)) {
         // The node's cluster session may have expired: another node may lead by now.
-        produce_reply refused;
-        refused.error_code = code(kafka_error::not_leader_or_follower);
-        refused.error_message = "this node's cluster session may have expired; it does not accept writes until renewed";
-        return refused;
+        produce_reply stale;
+        stale.error_code = code(kafka_error::not_leader_or_follower);
+        stale.error_message = "this node's cluster session may have expired; it does not accept writes until renewed";
+        return stale;
       }
       auto out = s.core->append(req.batches, req.acks, now);
       if (out.reply.error_code != 0) return out.reply;
@@ -250,6 +262,11 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
     [=](fetch_atom, const fetch_request& req) -> caf::result<fetch_reply> {
       auto& s = self->state;
       fetch_requests.inc();
+      if (auto r = refused(op::read)) {
+        fetch_reply out;
+        out.error_code = code(r->error);
+        return out;
+      }
       if (s.core->can_answer(req)) return counted(self, s.core->read(req));
       auto token = s.next_token++;
       s.core->park(token, req, now_ms(self));
@@ -264,6 +281,11 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
     [=](replicate_atom, const replica_fetch_request& req) -> caf::result<replica_fetch_reply> {
       auto& s = self->state;
       replica_requests.inc();
+      if (!internal()) {
+        replica_fetch_reply out;
+        out.error_code = code(kafka_error::cluster_authorization_failed);
+        return out;
+      }
       auto reply = s.core->replica_fetch(req, now_ms(self));
       settle(self);  // the follower's progress may have moved the watermarks
       propose_isr(self);
@@ -279,6 +301,7 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
       return promise;
     },
     [=](role_atom, const partition_role& role, replica_source leader) {
+      if (!internal()) return;
       auto& s = self->state;
       const auto before = s.core->role_info();
       s.core->set_role(role, now_ms(self));
@@ -293,6 +316,7 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
       schedule_isr_check(self);
     },
     [=](isr_atom, const isr_outcome& outcome) {
+      if (!internal()) return;
       auto& s = self->state;
       const auto before = s.core->info().isr.size();
       s.core->isr_result(outcome, now_ms(self));
@@ -304,6 +328,10 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
     },
     [=](scan_atom, int64_t offset) {
       fetch_reply out;
+      if (auto r = refused(op::read)) {
+        out.error_code = code(r->error);
+        return out;
+      }
       auto& log = self->state.core->log();
       out.high_watermark = self->state.core->high_watermark();
       out.log_start_offset = log.log_start_offset();
@@ -320,9 +348,15 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
     },
     [=](offsets_atom, const list_offsets_request& req) {
       offset_requests.inc();
+      if (auto r = refused(op::describe)) {
+        list_offsets_reply out;
+        out.error_code = code(r->error);
+        return out;
+      }
       return self->state.core->list_offsets(req.timestamp);
     },
-    [=](info_atom) {
+    [=](info_atom) -> caf::result<partition_info> {
+      if (auto r = refused(op::describe)) return refusal_error(*r);
       auto info = self->state.core->info();
       // The messages already taken from the inbox (queue().total_task_size()), not
       // mailbox().size(): that one moves the inbox into the queue the scheduler is iterating
@@ -331,10 +365,12 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
       return info;
     },
     [=](alter_atom, const topic_config& cfg) {
+      if (!internal()) return false;
       self->state.core->update_config(cfg);
       return true;
     },
     [=](close_atom) {
+      if (!internal()) return false;
       auto& s = self->state;
       for (auto& [token, promise] : s.fetches) {
         if (auto req = s.core->unpark(token)) promise.deliver(counted(self, s.core->read(*req)));
@@ -367,6 +403,7 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
       return ok;
     },
     [=](tick_atom) {
+      if (!internal()) return;
       auto& s = self->state;
       s.core->housekeeping();
       maybe_flush(self);
@@ -376,12 +413,14 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
     },
     [=](wake_atom) { settle(self); },
     [=](isr_atom) {
+      if (!internal()) return;
       self->state.isr_timer = false;
       propose_isr(self);
       settle(self);
       schedule_isr_check(self);
     },
     [=](pull_atom, uint64_t session) {
+      if (!internal()) return;
       if (session == self->state.session) pull(self);
     },
     [=](flushed_atom, std::shared_ptr<flush_task> task) {

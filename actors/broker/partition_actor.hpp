@@ -10,6 +10,10 @@
 #include "actors/broker/flusher_actor.hpp"
 #include "actors/broker/type_ids.hpp"
 
+namespace fluxo::security {
+class node_sessions;
+}
+
 namespace fluxo::actors {
 
 class partition_state;
@@ -55,6 +59,8 @@ struct partition_settings {
   int64_t replica_lag_max_ms = 10'000;  // a follower not caught up for this long leaves the ISR
   int32_t replica_fetch_max_bytes = 1 << 20;
   int32_t replica_fetch_wait_ms = 500;
+  // Who may produce, fetch and list offsets from another node (null = everyone).
+  std::shared_ptr<security::node_sessions> gate;
 };
 
 // A partition actor owning `core` (already opened; alone it leads itself until told otherwise).

@@ -134,6 +134,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(fluxo, caf::first_custom_type_id)
   CAF_ADD_ATOM(fluxo, fluxo::atoms, start_atom, "start")
   CAF_ADD_ATOM(fluxo, fluxo::atoms, hello_atom, "hello")
   CAF_ADD_ATOM(fluxo, fluxo::atoms, peer_atom, "peer")
+  CAF_ADD_ATOM(fluxo, fluxo::atoms, auth_atom, "auth")
 CAF_END_TYPE_ID_BLOCK(fluxo)
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<fluxo::actors::flush_task>)

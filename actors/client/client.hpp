@@ -61,6 +61,12 @@ struct connection_options {
   std::chrono::milliseconds request_timeout{30000};
   int32_t threads = 2;                       // client actor system scheduler threads
   actors::node_tls_files tls;                // the broker's node port uses mutual TLS
+  // A user of the broker, for a node port that requires logins (--node-auth required): SCRAM
+  // with `mechanism` (SCRAM-SHA-512 or SCRAM-SHA-256; empty = SCRAM-SHA-512). Empty user =
+  // no login. One user per client process.
+  std::string user;
+  std::string password;
+  std::string mechanism;
 };
 
 struct producer_options {
@@ -160,6 +166,10 @@ class consumer {
   virtual std::vector<topic_partition> assignment() const = 0;
   // Records fetched so far (at most max_poll_records), waiting up to `timeout` for some.
   virtual std::vector<consumed_record> poll(std::chrono::milliseconds timeout) = 0;
+  // What stopped the consumer for good, if anything: the broker refused it (not logged in,
+  // TOPIC_/GROUP_AUTHORIZATION_FAILED). poll() returns at once with nothing after that, as
+  // Kafka's consumers raise these errors instead of retrying them.
+  virtual status fatal_error() const = 0;
   // Positions: next offset poll() will return for a partition.
   virtual status seek(const topic_partition& tp, int64_t offset) = 0;
   virtual status seek_to_beginning(const topic_partition& tp) = 0;

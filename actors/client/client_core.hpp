@@ -16,12 +16,23 @@
 namespace fluxo::client {
 
 struct client_core {
+  ~client_core() {
+    if (session) caf::anon_send_exit(session, caf::exit_reason::user_shutdown);
+  }
   std::unique_ptr<caf::actor_system_config> cfg;  // null when attached to a host's system
   std::unique_ptr<caf::actor_system> owned_sys;   // null when attached to a host's system
   caf::actor_system* sys = nullptr;               // the system the client's actors run in
   actors::node_actor node;                        // the node the client connected to
   bool embedded = false;
   std::chrono::milliseconds timeout{30000};
+  // The login for nodes that require one (login.hpp), and the actor whose life is the session's
+  // on every node logged in to (ends with the core).
+  struct login_credentials {
+    std::string user;
+    std::string password;
+    std::string mechanism;
+  } credentials;
+  caf::actor session;
 
   // Other members of the cluster, connected on first use (see routing.hpp). Shared by the
   // client's actors, which run on different threads.

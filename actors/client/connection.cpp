@@ -8,6 +8,8 @@
 #include <future>
 
 #include "actors/client/client_core.hpp"
+#include "actors/client/login.hpp"
+#include "actors/broker/node_gate.hpp"
 #include "actors/client/routing.hpp"
 #include "actors/client/record_decode.hpp"
 #include "actors/broker/node_actor.hpp"
@@ -235,6 +237,7 @@ class connection_impl final : public connection {
 }  // namespace
 
 status transport_error(caf::actor_system& sys, const caf::error& err) {
+  if (auto r = refusal_from(err)) return status{code(r->error), r->message};
   return status{code(kafka_error::request_timed_out), "broker did not answer: " + sys.render(err)};
 }
 
@@ -310,6 +313,15 @@ std::unique_ptr<connection> connection::open(const connection_options& options, 
                                                "` running? If it uses --node-tls, pass --tls-cert, --tls-key and --tls-ca)"));
     }
     core->node = *remote;
+    if (!options.user.empty()) {
+      core->credentials = {options.user, options.password, options.mechanism};
+      // (The unused int: see lookup_topic.)
+      core->session = core->sys->spawn([](caf::event_based_actor*, int32_t) -> caf::behavior { return {[](int32_t) {}}; },
+                                       int32_t{0});
+      if (auto st = login_blocking(*core, core->node); !st.ok()) {
+        return fail(st.message + " (" + std::string(kafka_error_name(st.code)) + ")");
+      }
+    }
   }
   return std::make_unique<connection_impl>(std::move(core));
 }
@@ -329,6 +341,9 @@ status scan_partition(connection& conn, const topic_partition& tp, int64_t from,
 }
 
 status scan_topic(connection& conn, const topic_info& topic, int64_t from_offset, const record_fn& fn) {
+  if (topic.error_code == code(kafka_error::topic_authorization_failed)) {
+    return status{topic.error_code, "not allowed to describe topic '" + topic.name + "'"};
+  }
   if (topic.error_code != 0) return status{topic.error_code, "no topic '" + topic.name + "'"};
   for (const auto& p : topic.partitions) {
     auto st = scan_partition(conn, {topic.name, p.partition}, std::max(from_offset, p.log_start_offset), p.high_watermark, fn);

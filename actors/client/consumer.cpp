@@ -26,6 +26,7 @@
 #include <mutex>
 #include <spdlog/spdlog.h>
 
+#include "actors/broker/node_gate.hpp"
 #include "actors/client/client_core.hpp"
 #include "actors/client/routing.hpp"
 #include "actors/client/record_decode.hpp"
@@ -55,6 +56,7 @@ struct shared_buffer {
   uint64_t control_version = 0;
   bool wake_sent = false;
   std::string last_error;
+  status fatal;  // set once: the broker refused the consumer (see fatal_error)
   // Group membership (written by the actor, read by the facade).
   std::vector<std::string> subscription;
   bool subscription_changed = false;
@@ -109,6 +111,30 @@ std::size_t record_size(const consumed_record& r) {
 }
 
 void pump(self_ptr self);
+
+// A refusal that retrying cannot cure (not logged in, not authorized) stops the consumer: it is
+// kept for fatal_error() and wakes poll(). False for any other error.
+bool refused_for_good(self_ptr self, const status& st) {
+  switch (static_cast<kafka_error>(st.code)) {
+    case kafka_error::topic_authorization_failed:
+    case kafka_error::group_authorization_failed:
+    case kafka_error::cluster_authorization_failed:
+    case kafka_error::sasl_authentication_failed:
+      break;
+    default:
+      return false;
+  }
+  auto& buf = *self->state.buffer;
+  {
+    std::lock_guard<std::mutex> lock(buf.mtx);
+    if (buf.fatal.ok()) {
+      spdlog::error("consumer: {}", st.message);
+      buf.fatal = st;
+    }
+  }
+  buf.ready.notify_all();
+  return true;
+}
 
 void forget_route(self_ptr self, const std::string& topic);
 
@@ -209,6 +235,11 @@ void fetch(self_ptr self, const topic_partition& tp) {
               return;
             }
             if (reply.error_code != 0) {
+              if (refused_for_good(self, status{reply.error_code, std::string(kafka_error_name(reply.error_code)) +
+                                                                      " fetching " + tp.topic + "/" +
+                                                                      std::to_string(tp.partition)})) {
+                return;
+              }
               if (reply.error_code == code(kafka_error::not_leader_or_follower)) {
                 spdlog::debug("consumer: {}/{} moved; looking for its new leader", tp.topic, tp.partition);
                 return forget_route(self, tp.topic);
@@ -522,6 +553,9 @@ void join_group(self_ptr self) {
     st.phase = consumer_state::phase::finding;
     find_coordinator(self, st.core, st.options.group_id, true, [=](caf::expected<group_actor> g) {
       if (epoch != self->state.membership_epoch) return;
+      if (!g) {
+        if (auto r = refusal_from(g.error()); r && refused_for_good(self, status{code(r->error), r->message})) return;
+      }
       if (!g || !*g) {
         spdlog::warn("consumer: no coordinator for group {}: {}", self->state.options.group_id,
                      g ? std::string("none") : self->system().render(g.error()));
@@ -559,6 +593,11 @@ void join_group(self_ptr self) {
             if (reply.error == group::kafka_error::unknown_member_id) {
               s.member_id.clear();
               join_group(self);
+              return;
+            }
+            if (reply.error == group::kafka_error::group_authorization_failed) {
+              refused_for_good(self, status{code(kafka_error::group_authorization_failed),
+                                            "may not join group '" + s.options.group_id + "'"});
               return;
             }
             if (reply.error != group::kafka_error::none) {
@@ -819,6 +858,11 @@ class consumer_impl final : public consumer {
     return out;
   }
 
+  status fatal_error() const override {
+    std::lock_guard<std::mutex> lock(buffer_->mtx);
+    return buffer_->fatal;
+  }
+
   std::vector<consumed_record> poll(std::chrono::milliseconds timeout) override {
     run_rebalance_callbacks();
     give_up_assignment_if_asked();
@@ -829,7 +873,7 @@ class consumer_impl final : public consumer {
       return std::any_of(buffer_->control.begin(), buffer_->control.end(), [](const auto& c) { return c.second.paused; });
     };
     buffer_->ready.wait_for(lock, timeout, [&] {
-      if (buffer_->rejoin_needed) return true;
+      if (buffer_->rejoin_needed || !buffer_->fatal.ok()) return true;
       if (buffer_->records.empty()) return false;
       if (!any_paused()) return true;
       return std::any_of(buffer_->records.begin(), buffer_->records.end(), [&](const consumed_record& r) {

@@ -1,5 +1,7 @@
 #include "actors/client/routing.hpp"
+#include "actors/broker/node_gate.hpp"
 #include "actors/broker/node_port.hpp"
+#include "actors/client/login.hpp"
 
 #include <set>
 #include <spdlog/spdlog.h>
@@ -70,12 +72,19 @@ void member_node(caf::event_based_actor* self, std::shared_ptr<client_core> core
       .then(
           [=](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
             auto handle = caf::actor_cast<node_actor>(std::move(ptr));
-            {
-              std::lock_guard lock(core->members_mtx);
-              auto& m = core->members[id];
-              if (m.host == host && m.port == port) m.handle = handle;
-            }
-            fn(handle);
+            // Each node needs its own login (when it asks for one).
+            login_async(self, core, handle, [=](status st) {
+              if (!st.ok()) {
+                spdlog::warn("client: node {} at {}:{}: {}", id, host, port, st.message);
+                return fn(node_actor{});
+              }
+              {
+                std::lock_guard lock(core->members_mtx);
+                auto& m = core->members[id];
+                if (m.host == host && m.port == port) m.handle = handle;
+              }
+              fn(handle);
+            });
           },
           [=](caf::error& err) {
             spdlog::debug("client: node {} at {}:{} unreachable: {}", id, host, port, self->system().render(err));
@@ -144,8 +153,8 @@ void find_coordinator(caf::event_based_actor* self, std::shared_ptr<client_core>
       .then(
           [=](const coordinator_location& loc) {
             if (loc.error_code != 0) {
-              return fn(caf::make_error(caf::sec::runtime_error, std::string(kafka_error_name(loc.error_code)) + ": " +
-                                                                     loc.error_message));
+              return fn(refusal_error({static_cast<kafka_error>(loc.error_code),
+                                       std::string(kafka_error_name(loc.error_code)) + ": " + loc.error_message}));
             }
             {
               std::lock_guard lock(core->members_mtx);
@@ -175,7 +184,8 @@ caf::expected<group_actor> find_coordinator_blocking(client_core& core, const st
                [&](caf::error& err) { out = std::move(err); });
   if (!located) return out;
   if (loc.error_code != 0) {
-    return caf::make_error(caf::sec::runtime_error, std::string(kafka_error_name(loc.error_code)) + ": " + loc.error_message);
+    return refusal_error({static_cast<kafka_error>(loc.error_code),
+                          std::string(kafka_error_name(loc.error_code)) + ": " + loc.error_message});
   }
   if (core.connected_id < 0) {
     self->request(core.node, core.timeout, cluster_atom::value)
@@ -201,6 +211,9 @@ caf::expected<group_actor> find_coordinator_blocking(client_core& core, const st
     auto remote = connect_node_port(*core.sys, loc.host, static_cast<uint16_t>(loc.port));
     if (!remote) return remote.error();
     node = *remote;
+    if (auto st = login_blocking(core, node); !st.ok()) {
+      return caf::make_error(caf::sec::cannot_connect_to_node, "coordinator node: " + st.message);
+    }
     std::lock_guard lock(core.members_mtx);
     auto& m = core.members[loc.node_id];
     m.host = loc.host;

@@ -24,6 +24,7 @@ std::string encode_node(const node_record& n) {
               {"kafka_port", n.kafka_port},
               {"http", n.http_addr},
               {"rack", n.rack},
+              {"caf_node", n.caf_node},
               {"started_ms", n.started_ms}}
       .dump();
 }
@@ -39,6 +40,7 @@ std::optional<node_record> decode_node(const std::string& text) {
     n.kafka_port = j.value("kafka_port", 0);
     n.http_addr = j.value("http", "");
     n.rack = j.value("rack", "");
+    n.caf_node = j.value("caf_node", "");
     n.started_ms = j.value("started_ms", int64_t{0});
     return n;
   } catch (const std::exception&) {

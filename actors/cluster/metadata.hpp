@@ -45,6 +45,7 @@ struct node_record {
   std::string rack;
   int64_t started_ms = 0;
   int64_t lease = 0;       // the store's lease (set when read)
+  std::string caf_node;    // the node's CAF node id (text): how peers recognise it on the node port
   static node_record at(node_id id, std::string host, int32_t port) {
     node_record n;
     n.id = id;

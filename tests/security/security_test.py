@@ -20,6 +20,11 @@ Usage: security_test.py FLUXO_BIN SCENARIO
             (a read-only user sees but cannot change; 403 with Kafka's error names); sessions end
             on logout and on a password change; cross-site requests and __fluxo_security refused;
             /metrics behind a login with --http-metrics-auth
+  native    logins and ACLs on the CAF node port (--node-auth, on by default with a SASL
+            listener): fluxo's CLI without a login, with a wrong password or an unknown user is
+            refused; logged-in users may do what Kafka's ACLs let them (produce, consume with a
+            group, list only what they may describe, manage users only with ALTER on the
+            cluster), through --user/--password-file and -F alike
   tls       SSL and SASL_SSL listeners with certificates made here (openssl CLI): kcat,
             confluent-kafka and kafka-python verify the broker (SAN 127.0.0.1); client
             certificates from the CA are accepted, from another CA refused; with
@@ -106,7 +111,12 @@ def fluxo(*args, stdin=None):
     return r.returncode, r.stdout + r.stderr
 
 
-def user_create(root, name, password, broker=None, data_dir=None, command="create"):
+def login(root, name):
+    """The CLI's login options for a user made by user_create."""
+    return ["--user", name, "--password-file", os.path.join(root, name + ".pw")]
+
+
+def user_create(root, name, password, broker=None, data_dir=None, command="create", as_user="admin"):
     pw = os.path.join(root, name + ".pw")
     with open(pw, "w") as f:
         f.write(password + "\n")
@@ -114,7 +124,7 @@ def user_create(root, name, password, broker=None, data_dir=None, command="creat
     if data_dir:
         args += ["--data-dir", data_dir]
     else:
-        args = ["user", "--broker", broker] + args[1:]
+        args = ["user", "--broker", broker] + login(root, as_user) + args[1:]
     code, out = fluxo(*args)
     check(code == 0, "fluxo %s: %s" % (" ".join(args), out))
 
@@ -164,7 +174,8 @@ def scenario_clients(root):
     b.start()
     try:
         check(not os.path.exists(os.path.join(b.data, "security-bootstrap.txt")), "the bootstrap file was imported")
-        user_create(root, "bob,=x", "bob secret with spaces", broker=b.node)  # online; SCRAM escapes , and =
+        # Online (logged in as alice: no ACLs here); SCRAM escapes , and =.
+        user_create(root, "bob,=x", "bob secret with spaces", broker=b.node, as_user="alice")
         # kafka-python 2.0.2 does not escape ',' and '=' in SCRAM user names: bob is librdkafka's.
         for user, password, python in [("alice", "alice-secret", True), ("bob,=x", "bob secret with spaces", False)]:
             for mech in MECHANISMS:
@@ -306,7 +317,9 @@ def scenario_users(root):
     b.start()
     try:
         user_create(root, "carol", "one", broker=b.node)
-        code, out = fluxo("user", "--broker", b.node, "create", "carol", "--password-file", os.path.join(root, "carol.pw"))
+        admin = login(root, "admin")
+        code, out = fluxo("user", "--broker", b.node, *admin, "create", "carol", "--password-file",
+                          os.path.join(root, "carol.pw"))
         check(code == 1 and "exists already" in out, "create twice: %s" % out)
         ok, _ = confluent_produce(b, "SCRAM-SHA-256", "carol", "one", "u", [b"1"])
         check(ok, "carol logs in")
@@ -316,18 +329,18 @@ def scenario_users(root):
             time.sleep(0.2)
         check(confluent_produce(b, "SCRAM-SHA-512", "carol", "two", "u", [b"2"], 5)[0], "the new password works")
         check(not confluent_produce(b, "SCRAM-SHA-512", "carol", "one", "u", [b"3"], 3)[0], "the old password fails")
-        code, out = fluxo("user", "--broker", b.node, "list")
+        code, out = fluxo("user", "--broker", b.node, *admin, "list")
         check(code == 0 and "admin" in out and "carol  SCRAM-SHA-256 (4096 iterations)  SCRAM-SHA-512" in out,
               "list: %s" % out)
-        code, out = fluxo("user", "--broker", b.node, "delete", "carol")
+        code, out = fluxo("user", "--broker", b.node, *admin, "delete", "carol")
         check(code == 0, "delete: %s" % out)
         deadline = time.time() + 15
         while time.time() < deadline and confluent_produce(b, "PLAIN", "carol", "two", "u", [b"4"], 3)[0]:
             time.sleep(0.2)
         check(not confluent_produce(b, "PLAIN", "carol", "two", "u", [b"4"], 3)[0], "a deleted user logs in")
-        code, out = fluxo("user", "--broker", b.node, "delete", "carol")
+        code, out = fluxo("user", "--broker", b.node, *admin, "delete", "carol")
         check(code == 1 and "no user carol" in out, "delete twice: %s" % out)
-        code, out = fluxo("user", "--broker", b.node, "create", "bad/name", "--password-file", os.path.join(root, "carol.pw"))
+        code, out = fluxo("user", "--broker", b.node, *admin, "create", "bad/name", "--password-file", os.path.join(root, "carol.pw"))
         check(code == 2, "a bad name: %s" % out)
         # Users survive a restart; the bootstrap file is not imported twice.
         b.stop()
@@ -566,15 +579,16 @@ def rate_for(conf, seconds, run):
 
 def scenario_quotas(root):
     b = Broker(root)
-    for user in ("alice", "bob"):
+    for user in ("admin", "alice", "bob"):
         user_create(root, user, user + "-pw", data_dir=b.data)
     b.start()
     try:
         produce_rate, fetch_rate = 200_000, 400_000
-        code, out = fluxo("quota", "--broker", b.node, "set", "--user", "alice", "--producer-byte-rate",
+        admin = login(root, "admin")
+        code, out = fluxo("quota", "--broker", b.node, *admin, "set", "--user", "alice", "--producer-byte-rate",
                           str(produce_rate), "--consumer-byte-rate", str(fetch_rate))
         check(code == 0, "quota set: %s" % out)
-        code, out = fluxo("quota", "--broker", b.node, "list")
+        code, out = fluxo("quota", "--broker", b.node, *admin, "list")
         check(code == 0 and "user alice  producer_byte_rate=200000  consumer_byte_rate=400000" in out, "list: %s" % out)
         time.sleep(1.5)
         value = b"v" * 1000
@@ -619,9 +633,9 @@ def scenario_quotas(root):
         fetched = rate_for(None, 8, consuming)
         check(abs(fetched - fetch_rate) <= 0.3 * fetch_rate,
               "alice fetched %.0f B/s under a %d B/s quota" % (fetched, fetch_rate))
-        code, out = fluxo("quota", "--broker", b.node, "remove", "--user", "alice")
+        code, out = fluxo("quota", "--broker", b.node, *admin, "remove", "--user", "alice")
         check(code == 0, "quota remove: %s" % out)
-        code, out = fluxo("quota", "--broker", b.node, "list")
+        code, out = fluxo("quota", "--broker", b.node, *admin, "list")
         check(code == 0 and "alice" not in out, "list after remove: %s" % out)
         print("quotas: producer %.0f B/s under %d (%.2fx), consumer %.0f B/s under %d (%.2fx), unthrottled %.0f B/s"
               % (alice, produce_rate, alice / produce_rate, fetched, fetch_rate, fetched / fetch_rate, bob))
@@ -803,12 +817,82 @@ def scenario_http(root):
         b.stop()
 
 
+def scenario_native(root):
+    b = Broker(root, "SASL_PLAINTEXT://127.0.0.1:0", ["--super-users", "User:admin"])
+    for user in ("admin", "app", "reader"):
+        user_create(root, user, user + "-pw", data_dir=b.data)
+    b.start()
+    try:
+        node = ["--broker", b.node]
+        admin, app, reader = login(root, "admin"), login(root, "app"), login(root, "reader")
+        # Nobody gets anything without a login, a wrong password or an unknown user.
+        code, out = fluxo("topic", "list", *node)
+        check(code == 1 and "log in first" in out and "SASL_AUTHENTICATION_FAILED" in out, "no login: %s" % out)
+        code, out = fluxo("produce", "orders", *node, stdin="x\n")
+        check(code != 0 and "log in first" in out, "produce without a login: %s" % out)
+        with open(os.path.join(root, "wrong.pw"), "w") as f:
+            f.write("wrong\n")
+        code, out = fluxo("topic", "list", *node, "--user", "admin", "--password-file", os.path.join(root, "wrong.pw"))
+        check(code == 1 and "SASL_AUTHENTICATION_FAILED" in out and "invalid credentials" in out, "wrong pw: %s" % out)
+        code, out = fluxo("topic", "list", *node, "--user", "mallory", "--password-file", os.path.join(root, "app.pw"))
+        check(code == 1 and "SASL_AUTHENTICATION_FAILED" in out, "unknown user: %s" % out)
+        log = b.log_text()
+        check("login of 'admin' from 127.0.0.1 failed" in log and "login of 'mallory' from 127.0.0.1 failed" in log
+              and "wrong\n" not in log, "failed logins logged with the address, without the password")
+        # The super user does everything; ACLs through the Kafka listener let app write and reader read.
+        for t in ("orders", "secret"):
+            code, out = fluxo("topic", "create", t, "--partitions", "2", *node, *admin)
+            check(code == 0, "admin creates %s: %s" % (t, out))
+        cfg = os.path.join(root, "admin.conf")
+        with open(cfg, "w") as f:
+            f.write("security.protocol=SASL_PLAINTEXT\nsasl.mechanisms=SCRAM-SHA-256\n"
+                    "sasl.username=admin\nsasl.password=admin-pw\n")
+        for principal, rtype, name, op in (("User:app", "topic", "orders", "write"),
+                                           ("User:reader", "topic", "orders", "read"),
+                                           ("User:reader", "group", "g1", "read")):
+            code, out = fluxo("acl", "--bootstrap", b.sasl, "-F", cfg, "add", "--resource", rtype, "--name", name,
+                              "--principal", principal, "--operation", op)
+            check(code == 0, "fluxo acl add: %s" % out)
+        code, out = fluxo("produce", "orders", *node, *app, stdin="a\nb\nc\n")
+        wait_for("app may write orders", lambda: fluxo("produce", "orders", *node, *app, stdin="d\n")[0] == 0)
+        code, out = fluxo("produce", "secret", *node, *app, stdin="x\n")
+        check(code != 0 and "TOPIC_AUTHORIZATION_FAILED" in out, "app writes secret: %s" % out)
+        code, out = fluxo("consume", "orders", *node, *app, "--from", "beginning", "--max", "1")
+        check(code != 0 and "TOPIC_AUTHORIZATION_FAILED" in out, "app reads orders: %s" % out)
+        code, out = fluxo("topic", "delete", "orders", *node, *app)
+        check(code == 1 and "TOPIC_AUTHORIZATION_FAILED" in out and "User:app may not DELETE topic 'orders'" in out,
+              "app deletes orders: %s" % out)
+        # reader: consumes with its group, sees only what it may describe, writes nothing.
+        code, out = fluxo("consume", "orders", *node, *reader, "--group", "g1", "--from", "beginning", "--max", "4")
+        values = sorted(line.split('"value":"')[1].split('"')[0] for line in out.splitlines() if '"value"' in line)
+        check(code == 0 and values[:3] == ["a", "b", "c"] and len(values) == 4, "reader consumes: %s" % out)
+        code, out = fluxo("topic", "list", *node, *reader)
+        check(code == 0 and "orders" in out and "secret" not in out, "reader lists: %s" % out)
+        code, out = fluxo("produce", "orders", *node, *reader, stdin="x\n")
+        check(code != 0 and "TOPIC_AUTHORIZATION_FAILED" in out, "reader writes: %s" % out)
+        code, out = fluxo("consume", "orders", *node, *reader, "--group", "other", "--from", "beginning", "--max", "1")
+        check(code != 0 and "GROUP_AUTHORIZATION_FAILED" in out, "reader in another group: %s" % out)
+        # Users and ACLs (__fluxo_security) need ALTER on the cluster: app may not even list users.
+        code, out = fluxo("user", "--broker", b.node, *app, "list")
+        check(code == 1 and "TOPIC_AUTHORIZATION_FAILED" in out and "ALTER on the cluster" in out,
+              "app lists users: %s" % out)
+        code, out = fluxo("user", "--broker", b.node, "-F", cfg, "list")
+        check(code == 0 and "reader" in out, "admin lists users with -F: %s" % out)
+        check("User:reader logged in from 127.0.0.1" in b.log_text(), "logins are logged")
+        wait_for("sessions end with their clients", lambda: "session of User:reader ended" in b.log_text())
+        print("native: node-port logins (none, wrong password, unknown user refused; --user/--password-file and -F), "
+              "ACLs on produce, consume, groups, lists, deletes and users")
+    finally:
+        b.stop()
+
+
 def main():
     root = tempfile.mkdtemp(prefix="fluxo-security-")
     ok = False
     try:
         {"clients": scenario_clients, "refusals": scenario_refusals, "users": scenario_users,
-         "tls": scenario_tls, "acls": scenario_acls, "http": scenario_http, "quotas": scenario_quotas}[SCENARIO](root)
+         "tls": scenario_tls, "acls": scenario_acls, "http": scenario_http, "quotas": scenario_quotas,
+         "native": scenario_native}[SCENARIO](root)
         ok = True
     finally:
         if ok:

@@ -7,7 +7,7 @@ namespace fluxo::cluster {
 namespace {
 
 TEST(MetadataCodec, RecordsRoundTrip) {
-  node_record n{3, "127.0.0.1", 4243, "127.0.0.1", 9093, "127.0.0.1:8081", "r1", 1700000000000, 0};
+  node_record n{3, "127.0.0.1", 4243, "127.0.0.1", 9093, "127.0.0.1:8081", "r1", 1700000000000, 0, "5E1A#4242"};
   EXPECT_EQ(decode_node(encode_node(n)), n);
   partition_record p;
   p.replicas = {3, 1, 2};

@@ -1,0 +1,125 @@
+#include "actors/broker/node_gate.hpp"
+
+#include <caf/message.hpp>
+#include <caf/node_id.hpp>
+#include <caf/sec.hpp>
+
+namespace fluxo::actors {
+
+using security::acl_operation;
+using security::node_sessions;
+using security::resource_type;
+
+namespace {
+
+constexpr std::string_view refusal_prefix = "refused:";
+
+std::string op_name(acl_operation op) { return std::string(security::name_of(op)); }
+
+std::optional<refusal> decide(node_sessions::verdict v, const node_gate& gate, const std::string& key, kafka_error denied,
+                              acl_operation op, std::string_view what) {
+  switch (v) {
+    case node_sessions::verdict::allowed:
+      return std::nullopt;
+    case node_sessions::verdict::unauthenticated:
+      return refusal{kafka_error::sasl_authentication_failed,
+                     "log in first: this broker's node port requires a user (fluxo: --user and --password-file; "
+                     "client library: connection_options::user and password)"};
+    case node_sessions::verdict::denied:
+      break;
+  }
+  return refusal{denied, gate->who(key).principal + " may not " + op_name(op) + " " + std::string(what)};
+}
+
+}  // namespace
+
+std::string caller_key(caf::local_actor* self) {
+  const auto& sender = self->current_sender();
+  if (!sender) return "?";
+  if (sender->node() == self->node()) return {};
+  return to_string(sender->node());
+}
+
+std::optional<refusal> check_topic(const node_gate& gate, caf::local_actor* self, acl_operation op,
+                                   std::string_view topic) {
+  if (!gate || !gate->required()) return std::nullopt;
+  const auto key = caller_key(self);
+  if (key.empty()) return std::nullopt;  // this process: the hot path of the Kafka listener
+  const auto v = gate->check_topic(key, op, topic);
+  if (v == node_sessions::verdict::allowed) return std::nullopt;
+  return decide(v, gate, key, kafka_error::topic_authorization_failed, op, "topic '" + std::string(topic) + "'");
+}
+
+std::optional<refusal> check_group(const node_gate& gate, caf::local_actor* self, acl_operation op,
+                                   std::string_view group) {
+  if (!gate || !gate->required()) return std::nullopt;
+  const auto key = caller_key(self);
+  if (key.empty()) return std::nullopt;
+  const auto v = gate->check(key, op, resource_type::group, group);
+  if (v == node_sessions::verdict::allowed) return std::nullopt;
+  return decide(v, gate, key, kafka_error::group_authorization_failed, op, "group '" + std::string(group) + "'");
+}
+
+std::optional<refusal> check_cluster(const node_gate& gate, caf::local_actor* self, acl_operation op) {
+  if (!gate || !gate->required()) return std::nullopt;
+  const auto key = caller_key(self);
+  return decide(gate->check(key, op, resource_type::cluster, "kafka-cluster"), gate, key,
+                kafka_error::cluster_authorization_failed, op, "the cluster");
+}
+
+std::optional<refusal> check_create(const node_gate& gate, caf::local_actor* self, std::string_view topic) {
+  auto r = check_cluster(gate, self, acl_operation::create);
+  if (r && r->error == kafka_error::cluster_authorization_failed) r = check_topic(gate, self, acl_operation::create, topic);
+  return r;
+}
+
+std::optional<refusal> check_producer_id(const node_gate& gate, caf::local_actor* self) {
+  auto r = check_cluster(gate, self, acl_operation::idempotent_write);
+  if (!r || r->error != kafka_error::cluster_authorization_failed) return r;
+  const auto key = caller_key(self);
+  if (gate->check_any(key, acl_operation::write, resource_type::topic) == node_sessions::verdict::allowed) {
+    return std::nullopt;
+  }
+  return r;
+}
+
+std::optional<refusal> check_logged_in(const node_gate& gate, caf::local_actor* self) {
+  if (!gate || !gate->required()) return std::nullopt;
+  const auto key = caller_key(self);
+  const auto kind = gate->who(key).what;
+  if (kind != node_sessions::caller::kind::anonymous) return std::nullopt;
+  return decide(node_sessions::verdict::unauthenticated, gate, key, kafka_error::sasl_authentication_failed,
+                acl_operation::describe, "");
+}
+
+bool node_internal(const node_gate& gate, caf::local_actor* self) {
+  if (!gate || !gate->required()) return true;
+  const auto key = caller_key(self);
+  return key == "?" || gate->trusted(key);
+}
+
+caf::error refusal_error(const refusal& r) {
+  return caf::make_error(caf::sec::runtime_error, std::string(refusal_prefix) + std::to_string(code(r.error)) + ":" +
+                                                      r.message);
+}
+
+std::optional<refusal> refusal_from(const caf::error& err) {
+  if (err.category() != caf::atom("system") || err.code() != static_cast<uint8_t>(caf::sec::runtime_error)) {
+    return std::nullopt;
+  }
+  const auto& ctx = err.context();
+  if (ctx.size() != 1 || !ctx.match_element<std::string>(0)) return std::nullopt;
+  std::string_view text = ctx.get_as<std::string>(0);
+  if (!text.starts_with(refusal_prefix)) return std::nullopt;
+  text.remove_prefix(refusal_prefix.size());
+  const auto colon = text.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  int value = 0;
+  for (char c : text.substr(0, colon)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return refusal{static_cast<kafka_error>(value), std::string(text.substr(colon + 1))};
+}
+
+}  // namespace fluxo::actors
