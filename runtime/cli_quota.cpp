@@ -1,4 +1,5 @@
-// `fluxo quota set|remove|list`: Kafka's client quotas (producer_byte_rate, consumer_byte_rate)
+// `fluxo quota set|remove|list`: Kafka's client quotas (producer_byte_rate, consumer_byte_rate,
+// request_percentage)
 // per user and/or client id, kept in __fluxo_security (see actors/security/quota.hpp). Brokers
 // apply a change within about a second.
 #include <CLI/CLI.hpp>
@@ -18,6 +19,7 @@ struct quota_options {
   std::string client_id;  // likewise
   double producer_byte_rate = 0;
   double consumer_byte_rate = 0;
+  double request_percentage = 0;
 };
 
 std::optional<std::string> entity_part(const std::string& s) {
@@ -45,7 +47,7 @@ std::string describe(const security::quota_entity& e) {
 
 void add_quota_commands(CLI::App& app) {
   auto common = std::make_shared<common_options>();
-  auto* cmd = app.add_subcommand("quota", "Client quotas (Kafka's producer_byte_rate / consumer_byte_rate): set, remove, list");
+  auto* cmd = app.add_subcommand("quota", "Client quotas (Kafka's producer_byte_rate / consumer_byte_rate / request_percentage): set, remove, list");
   cmd->require_subcommand(1);
   add_connection_options(cmd, *common);
   cmd->fallthrough();
@@ -56,14 +58,17 @@ void add_quota_commands(CLI::App& app) {
   set->add_option("--client-id", set_opts->client_id, "Client id, or default");
   set->add_option("--producer-byte-rate", set_opts->producer_byte_rate, "Bytes/s produced before throttling");
   set->add_option("--consumer-byte-rate", set_opts->consumer_byte_rate, "Bytes/s fetched before throttling");
+  set->add_option("--request-percentage", set_opts->request_percentage,
+                  "Share of one broker thread its requests may take, in percent (100 = one thread)");
   set->callback([common, set_opts] {
     auto e = entity_of(*set_opts);
     if (!e) return set_exit_code(2);
     security::quota_config c;
     if (set_opts->producer_byte_rate > 0) c.producer_byte_rate = set_opts->producer_byte_rate;
     if (set_opts->consumer_byte_rate > 0) c.consumer_byte_rate = set_opts->consumer_byte_rate;
-    if (!c.producer_byte_rate && !c.consumer_byte_rate) {
-      std::cerr << "error: give --producer-byte-rate and/or --consumer-byte-rate (> 0)\n";
+    if (set_opts->request_percentage > 0) c.request_percentage = set_opts->request_percentage;
+    if (!c.producer_byte_rate && !c.consumer_byte_rate && !c.request_percentage) {
+      std::cerr << "error: give --producer-byte-rate, --consumer-byte-rate and/or --request-percentage (> 0)\n";
       return set_exit_code(2);
     }
     auto conn = connect(*common);
@@ -99,6 +104,7 @@ void add_quota_commands(CLI::App& app) {
       std::cout << describe(e);
       if (c.producer_byte_rate) std::cout << "  producer_byte_rate=" << static_cast<int64_t>(*c.producer_byte_rate);
       if (c.consumer_byte_rate) std::cout << "  consumer_byte_rate=" << static_cast<int64_t>(*c.consumer_byte_rate);
+      if (c.request_percentage) std::cout << "  request_percentage=" << *c.request_percentage;
       std::cout << "\n";
     }
     set_exit_code(0);

@@ -66,7 +66,65 @@ void mute(self_ptr self, caf::io::connection_handle hdl, int64_t ms) {
   self->delayed_send(self, std::chrono::milliseconds(ms), unmute_atom::value, hdl);
 }
 
+// body = [8 reserved bytes][response]; Produce ends with throttle_time_ms, Fetch starts with it.
+// Raises the field to `delay` (a second quota may already have set a longer one).
+void raise_throttle(std::vector<char>& body, std::size_t pos, int64_t delay) {
+  if (delay <= 0 || body.size() < pos + 4) return;
+  int32_t current = 0;
+  for (std::size_t i = 0; i < 4; ++i) current = static_cast<int32_t>((static_cast<uint32_t>(current) << 8) | static_cast<uint8_t>(body[pos + i]));
+  kafka::writer w(body);
+  w.patch_int32(pos, std::max(current, static_cast<int32_t>(std::min<int64_t>(delay, INT32_MAX))));
+}
+
+// Where a response's throttle_time_ms is, for the APIs whose throttle a quota sets.
+std::optional<std::size_t> throttle_position(const kafka::request_header& h, const std::vector<char>& body) {
+  if (h.version < 1 || body.size() < 12) return std::nullopt;
+  if (h.key == static_cast<int16_t>(kafka::api_key::produce)) return body.size() - 4;
+  if (h.key == static_cast<int16_t>(kafka::api_key::fetch)) return std::size_t{8};
+  return std::nullopt;  // others: the muted connection alone holds the client back
+}
+
 }  // namespace
+
+std::shared_ptr<request_charge> request_quota(self_ptr self, const kafka::request_header& h) {
+  if (!self->state.options.security) return nullptr;
+  auto state = self->state.options.security->get();
+  if (state->quotas.empty()) return nullptr;
+  const auto who = current_requester(self);
+  const std::string user = who.principal.starts_with("User:") ? who.principal.substr(5) : who.principal;
+  auto quota = state->quotas.find(user, h.client_id.value_or(""), security::quota_store::kind::request);
+  if (!quota) return nullptr;
+  auto c = std::make_shared<request_charge>();
+  c->entity = quota->first;
+  c->budget_us_per_s = quota->second;
+  c->started = std::chrono::steady_clock::now();
+  return c;
+}
+
+void handled(self_ptr self, caf::io::connection_handle hdl, request_charge& charge, bool has_response) {
+  charge.handled_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - charge.started).count();
+  charge.handler_returned = true;
+  if (has_response && !charge.replied) return;  // charged with the response
+  const auto delay = self->state.quota_buckets[{charge.entity, security::quota_store::kind::request}].take(
+      charge.handled_us, now_ms(), charge.budget_us_per_s);
+  if (delay > 0) mute(self, hdl, delay);
+}
+
+responder charged(self_ptr self, caf::io::connection_handle hdl, const kafka::request_header& h,
+                  std::shared_ptr<request_charge> charge, responder inner) {
+  return [self, hdl, h, charge, inner = std::move(inner)](std::vector<char> body) {
+    const auto replying = std::chrono::steady_clock::now();
+    auto& bucket = self->state.quota_buckets[{charge->entity, security::quota_store::kind::request}];
+    charge->replied = true;
+    const auto delay = bucket.take(charge->handler_returned ? charge->handled_us : 0, now_ms(), charge->budget_us_per_s);
+    if (auto pos = throttle_position(h, body)) raise_throttle(body, *pos, delay);
+    inner(std::move(body));
+    // Encoding the frame and sending it (TLS included) counts toward the next throttle.
+    const double sending_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - replying).count();
+    bucket.take(sending_us, now_ms(), charge->budget_us_per_s);
+    if (delay > 0) mute(self, hdl, delay);
+  };
+}
 
 void unmute(self_ptr self, caf::io::connection_handle hdl) {
   auto it = self->state.connections.find(hdl);
@@ -96,14 +154,10 @@ responder throttled(self_ptr self, caf::io::connection_handle hdl, const kafka::
   auto quota = state->quotas.find(user, h.client_id.value_or(""),
                                   produce ? security::quota_store::kind::produce : security::quota_store::kind::fetch);
   if (!quota) return inner;
-  const auto key = std::make_pair(quota->first, produce);
+  const auto key = std::make_pair(quota->first, produce ? security::quota_store::kind::produce
+                                                         : security::quota_store::kind::fetch);
   const double rate = quota->second;
-  // body = [8 reserved bytes][response]; Produce ends with throttle_time_ms, Fetch starts with it.
-  auto patch = [](std::vector<char>& body, std::size_t pos, int64_t delay) {
-    if (delay <= 0 || body.size() < pos + 4) return;
-    kafka::writer w(body);
-    w.patch_int32(pos, static_cast<int32_t>(std::min<int64_t>(delay, INT32_MAX)));
-  };
+  auto patch = raise_throttle;
   if (produce) {
     // A produce request's size is known now: mute at once, so that no more is read while it
     // is appended (reading on until its response would let a pipelining client run ahead).

@@ -184,6 +184,8 @@ void handle_frame(self_ptr self, caf::io::connection_handle hdl, std::vector<cha
   auto reply = silent ? responder([](std::vector<char>) {}) : make_responder(self, hdl, h.correlation_id);
   self->state.current = hdl;  // the requester of what follows
   if (!silent) reply = throttled(self, hdl, h, payload.size(), std::move(reply));
+  auto charge = request_quota(self, h);
+  if (charge && !silent) reply = charged(self, hdl, h, charge, std::move(reply));
   if (!silent) {
     reply = [inner = std::move(reply), latency = series.latency, started = std::chrono::steady_clock::now()](std::vector<char> body) {
       latency->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
@@ -193,7 +195,9 @@ void handle_frame(self_ptr self, caf::io::connection_handle hdl, std::vector<cha
   if (!it->second(self, h, r, reply)) {
     close_connection(self, hdl, std::string("malformed ") + std::string(api_name(h.key)) + " v" +
                                     std::to_string(h.version) + " request: " + r.error());
+    return;
   }
+  if (charge) handled(self, hdl, *charge, !silent);
 }
 
 // Hands the socket's bytes to the frame reader, through TLS on TLS listeners (writing what the

@@ -85,8 +85,8 @@ struct listener_state {
     int64_t suppressed = 0;
   };
   std::map<std::tuple<std::string, int32_t, int16_t>, rejection_log> rejections;
-  // Quota buckets by (entity, produce?) (see actors/security/quota.hpp).
-  std::map<std::pair<security::quota_entity, bool>, security::byte_rate_limiter> quota_buckets;
+  // Quota buckets by (entity, kind) (see actors/security/quota.hpp).
+  std::map<std::pair<security::quota_entity, security::quota_store::kind>, security::byte_rate_limiter> quota_buckets;
   static inline const char* name = "fluxo.kafka";
 };
 
@@ -132,6 +132,22 @@ void with_topic_as(self_ptr self, const requester& who, security::acl_operation 
 // muted for that long. Other requests keep their responder.
 responder throttled(self_ptr self, caf::io::connection_handle hdl, const kafka::request_header& h,
                     std::size_t request_bytes, responder inner);
+// Request quotas (request_percentage): the time handling a request takes is charged to its
+// entity; the response carries the throttle and the connection is muted for it. A null
+// charge: no request quota applies. handled() is called once the handler returned (what it
+// did synchronously is charged then; a request without response is throttled right there).
+struct request_charge {
+  security::quota_entity entity;
+  double budget_us_per_s = 0;
+  std::chrono::steady_clock::time_point started;
+  double handled_us = 0;
+  bool handler_returned = false;
+  bool replied = false;  // (a handler may answer before it returns)
+};
+std::shared_ptr<request_charge> request_quota(self_ptr self, const kafka::request_header& h);
+responder charged(self_ptr self, caf::io::connection_handle hdl, const kafka::request_header& h,
+                  std::shared_ptr<request_charge> charge, responder inner);
+void handled(self_ptr self, caf::io::connection_handle hdl, request_charge& charge, bool has_response);
 // The unmute timer of a connection fired: read again (and handle what was read meanwhile),
 // unless a later throttle still holds.
 void unmute(self_ptr self, caf::io::connection_handle hdl);

@@ -34,6 +34,7 @@ std::string format_quota_config(const quota_config& c) {
   nlohmann::json j = nlohmann::json::object();
   if (c.producer_byte_rate) j["producer_byte_rate"] = *c.producer_byte_rate;
   if (c.consumer_byte_rate) j["consumer_byte_rate"] = *c.consumer_byte_rate;
+  if (c.request_percentage) j["request_percentage"] = *c.request_percentage;
   return j.dump();
 }
 
@@ -42,7 +43,8 @@ std::optional<quota_config> parse_quota_config(std::string_view value) {
   if (!j.is_object()) return std::nullopt;
   quota_config c;
   for (const auto& [name, slot] : {std::pair{"producer_byte_rate", &c.producer_byte_rate},
-                                   std::pair{"consumer_byte_rate", &c.consumer_byte_rate}}) {
+                                   std::pair{"consumer_byte_rate", &c.consumer_byte_rate},
+                                   std::pair{"request_percentage", &c.request_percentage}}) {
     if (!j.contains(name)) continue;
     if (!j[name].is_number() || j[name].get<double>() <= 0) return std::nullopt;
     *slot = j[name].get<double>();
@@ -62,8 +64,10 @@ std::optional<std::pair<quota_entity, double>> quota_store::find(std::string_vie
     if ((e.user && e.user->empty()) || (e.client_id && e.client_id->empty())) continue;
     auto it = quotas_.find(e);
     if (it == quotas_.end()) continue;
-    const auto& rate = k == kind::produce ? it->second.producer_byte_rate : it->second.consumer_byte_rate;
+    const auto& q = it->second;
+    auto rate = k == kind::produce ? q.producer_byte_rate : k == kind::fetch ? q.consumer_byte_rate : q.request_percentage;
     if (!rate) continue;
+    if (k == kind::request) *rate *= 10'000.0;  // percent of one thread -> µs per second
     // The throttled entity is the concrete one: defaults are per user / client id, as in Kafka.
     quota_entity concrete{e.user ? opt(e.user == d ? u : *e.user) : std::nullopt,
                           e.client_id ? opt(e.client_id == d ? c : *e.client_id) : std::nullopt};

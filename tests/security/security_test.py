@@ -14,7 +14,8 @@ Usage: security_test.py FLUXO_BIN SCENARIO
             per binding (29, 30, 31), DENY over ALLOW, prefixed patterns, super users
   quotas    fluxo quota set/list/remove: a producer_byte_rate quota holds a librdkafka producer to
             within 20 % of its rate (throttle_time_ms + muting), a consumer_byte_rate quota a
-            consumer likewise; a user without a quota is not slowed
+            consumer likewise; a user without a quota is not slowed; a request_percentage quota
+            throttles a client's many small requests
   http      the HTTP port over HTTPS with logins: /healthz and /readyz open, everything else
             needs a user (Basic or a session cookie from /api/v1/login); ACLs decide per route
             (a read-only user sees but cannot change; 403 with Kafka's error names); sessions end
@@ -633,12 +634,41 @@ def scenario_quotas(root):
         fetched = rate_for(None, 8, consuming)
         check(abs(fetched - fetch_rate) <= 0.3 * fetch_rate,
               "alice fetched %.0f B/s under a %d B/s quota" % (fetched, fetch_rate))
+        # A request quota (request_percentage): bob's many tiny produce requests (one record
+        # each) take more broker time than 0.5 % of a thread allows, so the broker throttles
+        # them (throttle_time_ms, seen by librdkafka's throttle callback) and they take longer;
+        # the same requests from the admin, without a request quota, are never throttled.
+        code, out = fluxo("quota", "--broker", b.node, *admin, "set", "--user", "bob", "--request-percentage", "0.5")
+        check(code == 0, "quota set --request-percentage: %s" % out)
+        code, out = fluxo("quota", "--broker", b.node, *admin, "list")
+        check(code == 0 and "user bob  request_percentage=0.5" in out, "list: %s" % out)
+        time.sleep(1.5)
+
+        def many_requests(user):
+            throttles = []
+            p = Producer(dict(rdkafka_conf(b, "SCRAM-SHA-256", user, user + "-pw"),
+                              **{"linger.ms": 0, "batch.num.messages": 1, "max.in.flight": 1, "acks": 1,
+                                 "throttle_cb": lambda ev: throttles.append(ev.throttle_time)}))
+            started = time.time()
+            for i in range(600):
+                p.produce("q-req", b"r%d" % i)
+                p.flush(30)
+            p.poll(0.5)
+            return time.time() - started, throttles
+
+        free_s, free_throttles = many_requests("admin")
+        bob_s, bob_throttles = many_requests("bob")
+        check(not free_throttles, "requests without a quota were throttled: %s" % free_throttles[:5])
+        check(bob_throttles and bob_s > free_s, "bob's requests were not throttled (%.2f s vs %.2f s, throttles %s)"
+              % (bob_s, free_s, bob_throttles[:5]))
         code, out = fluxo("quota", "--broker", b.node, *admin, "remove", "--user", "alice")
         check(code == 0, "quota remove: %s" % out)
         code, out = fluxo("quota", "--broker", b.node, *admin, "list")
         check(code == 0 and "alice" not in out, "list after remove: %s" % out)
-        print("quotas: producer %.0f B/s under %d (%.2fx), consumer %.0f B/s under %d (%.2fx), unthrottled %.0f B/s"
-              % (alice, produce_rate, alice / produce_rate, fetched, fetch_rate, fetched / fetch_rate, bob))
+        print("quotas: producer %.0f B/s under %d (%.2fx), consumer %.0f B/s under %d (%.2fx), unthrottled %.0f B/s; "
+              "600 one-record requests in %.2f s under request_percentage=0.5 (%d throttles, up to %d ms) vs %.2f s"
+              % (alice, produce_rate, alice / produce_rate, fetched, fetch_rate, fetched / fetch_rate, bob,
+                 bob_s, len(bob_throttles), max(bob_throttles) * 1000, free_s))
     finally:
         b.stop()
 
