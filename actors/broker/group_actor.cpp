@@ -206,6 +206,7 @@ group_actor::behavior_type group_behavior(self_ptr self, std::shared_ptr<consume
   self->state.core = std::move(core);
   self->state.offsets = std::move(offsets);
   self->state.gate = std::move(gate);
+  if (self->state.gate && self->state.gate->required()) guard_system_messages(self, [] { return true; });
   execute(self, self->state.core->set_topic_partitions(now_ms(), counts.counts));
   using op = security::acl_operation;
   return {

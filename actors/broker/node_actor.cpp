@@ -25,7 +25,7 @@ topic_reply make_reply(const std::string& name, kafka_error e, std::string msg) 
 std::function<void(std::function<void()>)> continue_in(self_ptr self) {
   node_actor me = self;
   return [me](std::function<void()> fn) {
-    caf::anon_send(me, done_atom::value, std::make_shared<node_continuation>(node_continuation{std::move(fn)}));
+    caf::send_as(me, me, done_atom::value, std::make_shared<node_continuation>(node_continuation{std::move(fn)}));
   };
 }
 
@@ -109,8 +109,9 @@ std::string start(self_ptr self, const node_options& o) {
   as.cluster_id = identity->cluster_id;
   cluster::agent_callbacks cb;
   node_actor me = self;
-  cb.on_image = [me](cluster::image_ptr img) { caf::anon_send(me, image_atom::value, std::move(img)); };
-  cb.on_session = [me](bool live) { caf::anon_send(me, session_atom::value, live); };
+  // Sent as the node itself: node-internal messages without a sender are refused (node_gate.hpp).
+  cb.on_image = [me](cluster::image_ptr img) { caf::send_as(me, me, image_atom::value, std::move(img)); };
+  cb.on_session = [me](bool live) { caf::send_as(me, me, session_atom::value, live); };
   const auto dir = o.data_dir;
   const auto node = o.node_id;
   const bool clustered = o.clustered();
@@ -232,6 +233,7 @@ node_actor::behavior_type node_behavior(self_ptr self, int32_t tag) {
     if (!session_down(self, msg.source)) peer_down(self, msg.source);
   });
   auto gate = [=]() -> const node_gate& { return self->state.options.gate; };
+  guard_system_messages(self, [=] { return gate() && gate()->required(); });
   self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
   auto ready = [=] { return self->state.started && !self->state.closing; };
   return {
@@ -431,7 +433,7 @@ node_actor::behavior_type node_behavior(self_ptr self, int32_t tag) {
       if (ready()) apply_image(self, std::move(image));
     },
     [=](session_atom, bool live) {
-      if (ready()) session_changed(self, live);
+      if (ready() && node_internal(gate(), self)) session_changed(self, live);
     },
     [=](done_atom, std::shared_ptr<node_continuation> next) {
       if (!self->state.closing) next->run();

@@ -1,6 +1,9 @@
 #include "actors/broker/node_gate.hpp"
 
+#include <caf/actor_proxy.hpp>
 #include <caf/message.hpp>
+#include <caf/scheduled_actor.hpp>
+#include <spdlog/spdlog.h>
 #include <caf/node_id.hpp>
 #include <caf/sec.hpp>
 
@@ -36,8 +39,29 @@ std::optional<refusal> decide(node_sessions::verdict v, const node_gate& gate, c
 std::string caller_key(caf::local_actor* self) {
   const auto& sender = self->current_sender();
   if (!sender) return "?";
-  if (sender->node() == self->node()) return {};
+  // A proxy is never this process, whatever node id the other side claimed when it connected
+  // (CAF does not refuse a peer that claims this node's own id).
+  if (sender->node() == self->node() && !dynamic_cast<caf::actor_proxy*>(sender->get())) return {};
   return to_string(sender->node());
+}
+
+void guard_system_messages(caf::scheduled_actor* self, std::function<bool()> required) {
+  // Exit and error messages arrive from anyone who has a handle (also without a sender), and
+  // CAF's defaults end the actor: with logins required only this process may stop it.
+  self->set_exit_handler([self, required](caf::exit_msg& msg) {
+    if (!required() || caller_key(self).empty()) {
+      if (msg.reason) self->quit(msg.reason);
+      return;
+    }
+    spdlog::warn("{}: ignored an exit message from {}", self->name(), caller_key(self));
+  });
+  self->set_error_handler([self, required](caf::error& err) {
+    if (!required() || caller_key(self).empty()) {
+      self->quit(std::move(err));
+      return;
+    }
+    spdlog::warn("{}: ignored an error message from {}", self->name(), caller_key(self));
+  });
 }
 
 std::optional<refusal> check_topic(const node_gate& gate, caf::local_actor* self, acl_operation op,
@@ -95,7 +119,7 @@ std::optional<refusal> check_logged_in(const node_gate& gate, caf::local_actor* 
 bool node_internal(const node_gate& gate, caf::local_actor* self) {
   if (!gate || !gate->required()) return true;
   const auto key = caller_key(self);
-  return key == "?" || gate->trusted(key);
+  return key != "?" && gate->trusted(key);
 }
 
 caf::error refusal_error(const refusal& r) {
@@ -115,10 +139,13 @@ std::optional<refusal> refusal_from(const caf::error& err) {
   const auto colon = text.find(':');
   if (colon == std::string_view::npos) return std::nullopt;
   int value = 0;
-  for (char c : text.substr(0, colon)) {
+  const auto digits = text.substr(0, colon);
+  if (digits.empty() || digits.size() > 4) return std::nullopt;
+  for (char c : digits) {
     if (c < '0' || c > '9') return std::nullopt;
     value = value * 10 + (c - '0');
   }
+  if (value == 0) return std::nullopt;  // "refused" with no error is no refusal
   return refusal{static_cast<kafka_error>(value), std::string(text.substr(colon + 1))};
 }
 

@@ -7,14 +7,16 @@
 //   denied         TOPIC_/GROUP_/CLUSTER_AUTHORIZATION_FAILED (29/30/31) naming what is missing
 // Replies with an error_code field carry the code; others fail with a caf::error whose context
 // is "refused:<code>:<message>" (refusal_from on the client turns it back into a code).
-// A message without a sender (CAF's anon_send) cannot be traced to a node: client-facing
-// handlers refuse it when logins are required; node-internal ones (timers, roles, ISR
-// changes) accept it, since the node's own callbacks send that way. A null gate = open port.
+// A message without a sender (CAF's anon_send, also from another node) cannot be traced to a
+// node: with logins required every checked handler refuses it, so the node's own actors always
+// send with a sender (send_as, self->send). A null gate = open port.
 // Includes CAF (internal header).
 #pragma once
 
 #include <caf/error.hpp>
+#include <caf/fwd.hpp>
 #include <caf/local_actor.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,8 +49,11 @@ std::optional<refusal> check_create(const node_gate& gate, caf::local_actor* sel
 std::optional<refusal> check_producer_id(const node_gate& gate, caf::local_actor* self);
 // Logged in (any user), a member or this process.
 std::optional<refusal> check_logged_in(const node_gate& gate, caf::local_actor* self);
-// This process, a member, or a message without sender (node-internal handlers).
+// This process or a member (node-internal handlers).
 bool node_internal(const node_gate& gate, caf::local_actor* self);
+// While required() holds, exit and error messages that do not come from this process are
+// ignored (CAF's defaults would end the actor).
+void guard_system_messages(caf::scheduled_actor* self, std::function<bool()> required);
 
 caf::error refusal_error(const refusal& r);
 // The refusal inside an error made by refusal_error, if it is one.

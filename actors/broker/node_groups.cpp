@@ -258,7 +258,7 @@ caf::result<group::group_list> list_groups(self_ptr self, bool local_only) {
 }
 
 void broadcast_counts(self_ptr self) {
-  for (auto& [id, g] : self->state.groups) caf::anon_send(g, partitions_atom::value, self->state.counts);
+  for (auto& [id, g] : self->state.groups) self->send(g, partitions_atom::value, self->state.counts);
 }
 
 void stop_groups(self_ptr self) {

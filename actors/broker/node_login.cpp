@@ -35,8 +35,11 @@ caf::result<std::string> login_step(self_ptr self, const std::string& mechanism,
   const auto& gate = st.options.gate;
   if (!gate || !gate->required()) return std::string{};  // an open port: nothing to prove
   const auto key = caller_key(self);
-  if (key.empty() || key == "?") return std::string{};  // this process
-  auto it = st.logins.find(key);
+  if (key.empty()) return std::string{};  // this process
+  if (key == "?") return login_failed(mechanism);
+  // One exchange per requesting actor: a client may log in from two of its actors at once.
+  const auto exchange_key = key + "/" + std::to_string(self->current_sender()->id());
+  auto it = st.logins.find(exchange_key);
   if (it == st.logins.end()) {
     // The first step.
     auto m = security::parse_scram_mechanism(mechanism);
@@ -57,7 +60,7 @@ caf::result<std::string> login_step(self_ptr self, const std::string& mechanism,
       spdlog::warn("node port: login from {} refused: {}", key, step.error);
       return login_failed(mechanism);
     }
-    st.logins.emplace(key, std::move(ex));
+    st.logins.emplace(exchange_key, std::move(ex));
     // The client's address, for the log and host-restricted ACLs. (The node first: making the
     // promise takes the sender out of the current message.)
     auto node = self->current_sender()->node();
@@ -65,7 +68,7 @@ caf::result<std::string> login_step(self_ptr self, const std::string& mechanism,
     self->request(node_port_middleman(self->system()), std::chrono::seconds(5), caf::get_atom::value, node)
         .then(
             [=](const caf::node_id&, const std::string& host, uint16_t) mutable {
-              if (auto i = self->state.logins.find(key); i != self->state.logins.end()) i->second.host = host;
+              if (auto i = self->state.logins.find(exchange_key); i != self->state.logins.end()) i->second.host = host;
               promise.deliver(step.reply);
             },
             [=](caf::error&) mutable { promise.deliver(step.reply); });
@@ -81,11 +84,19 @@ caf::result<std::string> login_step(self_ptr self, const std::string& mechanism,
     spdlog::warn("node port: login of '{}' from {} failed: {}", user, host, step.ok ? "incomplete exchange" : step.error);
     return login_failed(ex.mechanism);
   }
-  if (!session) {
-    spdlog::warn("node port: login of '{}' from {} names no session actor", user, host);
+  if (!session || to_string(session.node()) != key) {
+    spdlog::warn("node port: login of '{}' from {} names no session actor of its own", user, host);
     return login_failed(ex.mechanism);
   }
   const auto principal = "User:" + user;
+  if (auto known = st.sessions.find(session.address()); known != st.sessions.end()) {
+    // The same session logging in again (a second connection of the client to this node).
+    if (known->second.principal != principal) {
+      return refusal_error({kafka_error::sasl_authentication_failed,
+                            "this client process is already logged in as another user (one user per process)"});
+    }
+    return step.reply;
+  }
   if (!gate->admit(key, principal, ex.host)) {
     spdlog::warn("node port: login of '{}' from {} refused: that client process is logged in as another user", user,
                  host);

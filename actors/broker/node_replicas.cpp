@@ -227,7 +227,7 @@ void apply_image(self_ptr self, cluster::image_ptr image) {
   if (previous) {
     for (const auto& [name, t] : previous->topics) {
       if (image->topics.count(name)) continue;
-      for (auto& [id, g] : st.groups) caf::anon_send(g, topic_gone_atom::value, name);  // drop its offsets
+      for (auto& [id, g] : st.groups) self->send(g, topic_gone_atom::value, name);  // drop its offsets
     }
   }
   // Group coordinators live on the leaders of __consumer_offsets partitions.
@@ -389,6 +389,10 @@ void peer_hello(self_ptr self, node_id id, node_actor handle) {
   for (auto& w : waiting) w(handle);
 }
 
+namespace {
+bool logins_required(self_ptr self) { return self->state.options.gate && self->state.options.gate->required(); }
+}  // namespace
+
 void tend_peers(self_ptr self) {
   const auto& img = self->state.image;
   if (!img) return;
@@ -396,6 +400,10 @@ void tend_peers(self_ptr self) {
     if (id == self_id(self) || !dials(self, id) || !img->is_live(id)) continue;
     auto& p = self->state.peers[id];
     if (!p.handle && !p.connecting && now_ms() >= p.retry_at_ms) with_peer(self, id, [](node_actor) {});
+    // With logins on the node port a hello is taken only from a registered member: one sent
+    // before the peer's image showed this node again (a restart) was ignored, so say it again
+    // (a peer that has it already ignores a repeat).
+    if (p.handle && logins_required(self)) self->send(p.handle, hello_atom::value, self_id(self));
   }
   // Requests waiting for a peer that dials this node: given up after peer_wait_ms, or at once
   // when it is no longer a member (else they would wait forever).

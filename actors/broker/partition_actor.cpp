@@ -219,6 +219,7 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
   using op = security::acl_operation;
   const auto refused = [=](op operation) { return check_topic(self->state.settings.gate, self, operation, id.topic); };
   const auto internal = [=] { return node_internal(self->state.settings.gate, self); };
+  if (settings.gate && settings.gate->required()) guard_system_messages(self, [] { return true; });
   return {
     [=](produce_atom, produce_request& req) -> caf::result<produce_reply> {
       auto& s = self->state;

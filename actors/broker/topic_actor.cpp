@@ -77,7 +77,9 @@ topic_actor::behavior_type topic_behavior(self_ptr self, std::string name, topic
     [=](alter_atom, const topic_config& next) -> topic_reply {
       self->state.config = next;
       for (auto& p : self->state.partitions) {
-        if (p) caf::anon_send(p, alter_atom::value, next);
+        // (A request, not an anonymous send: partitions take node-internal messages only from
+        // a sender of this node, see node_gate.hpp.)
+        if (p) self->request(p, caf::infinite, alter_atom::value, next).then([](bool) {}, [](caf::error&) {});
       }
       return topic_reply{self->state.topic_name, 0, ""};
     },

@@ -167,8 +167,9 @@ class consumer {
   // Records fetched so far (at most max_poll_records), waiting up to `timeout` for some.
   virtual std::vector<consumed_record> poll(std::chrono::milliseconds timeout) = 0;
   // What stopped the consumer for good, if anything: the broker refused it (not logged in,
-  // TOPIC_/GROUP_AUTHORIZATION_FAILED). poll() returns at once with nothing after that, as
-  // Kafka's consumers raise these errors instead of retrying them.
+  // TOPIC_/GROUP_AUTHORIZATION_FAILED), as Kafka's consumers raise these errors instead of
+  // retrying them. poll() returns early once when it happens; the refused partitions are no
+  // longer fetched.
   virtual status fatal_error() const = 0;
   // Positions: next offset poll() will return for a partition.
   virtual status seek(const topic_partition& tp, int64_t offset) = 0;

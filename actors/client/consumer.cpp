@@ -57,6 +57,7 @@ struct shared_buffer {
   bool wake_sent = false;
   std::string last_error;
   status fatal;  // set once: the broker refused the consumer (see fatal_error)
+  bool fatal_reported = false;  // poll() woke up for it once
   // Group membership (written by the actor, read by the facade).
   std::vector<std::string> subscription;
   bool subscription_changed = false;
@@ -873,7 +874,7 @@ class consumer_impl final : public consumer {
       return std::any_of(buffer_->control.begin(), buffer_->control.end(), [](const auto& c) { return c.second.paused; });
     };
     buffer_->ready.wait_for(lock, timeout, [&] {
-      if (buffer_->rejoin_needed || !buffer_->fatal.ok()) return true;
+      if (buffer_->rejoin_needed || (!buffer_->fatal.ok() && !buffer_->fatal_reported)) return true;
       if (buffer_->records.empty()) return false;
       if (!any_paused()) return true;
       return std::any_of(buffer_->records.begin(), buffer_->records.end(), [&](const consumed_record& r) {
@@ -881,6 +882,7 @@ class consumer_impl final : public consumer {
         return ctl == buffer_->control.end() || !ctl->second.paused;
       });
     });
+    if (!buffer_->fatal.ok()) buffer_->fatal_reported = true;
     std::vector<consumed_record> out;
     // The assignment changed while we waited: its callbacks must run before any record of the
     // new assignment is returned (the next poll runs them first).
