@@ -70,8 +70,7 @@ void mute(self_ptr self, caf::io::connection_handle hdl, int64_t ms) {
 // Raises the field to `delay` (a second quota may already have set a longer one).
 void raise_throttle(std::vector<char>& body, std::size_t pos, int64_t delay) {
   if (delay <= 0 || body.size() < pos + 4) return;
-  int32_t current = 0;
-  for (std::size_t i = 0; i < 4; ++i) current = static_cast<int32_t>((static_cast<uint32_t>(current) << 8) | static_cast<uint8_t>(body[pos + i]));
+  const auto current = kafka::reader(std::span<const char>(body).subspan(pos, 4)).int32();
   kafka::writer w(body);
   w.patch_int32(pos, std::max(current, static_cast<int32_t>(std::min<int64_t>(delay, INT32_MAX))));
 }
@@ -119,9 +118,12 @@ responder charged(self_ptr self, caf::io::connection_handle hdl, const kafka::re
     const auto delay = bucket.take(charge->handler_returned ? charge->handled_us : 0, now_ms(), charge->budget_us_per_s);
     if (auto pos = throttle_position(h, body)) raise_throttle(body, *pos, delay);
     inner(std::move(body));
-    // Encoding the frame and sending it (TLS included) counts toward the next throttle.
-    const double sending_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - replying).count();
-    bucket.take(sending_us, now_ms(), charge->budget_us_per_s);
+    // Encoding the frame and sending it (TLS included) counts toward the next throttle; a
+    // handler that answered before returning has it in handled_us already.
+    if (charge->handler_returned) {
+      const double sending_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - replying).count();
+      bucket.take(sending_us, now_ms(), charge->budget_us_per_s);
+    }
     if (delay > 0) mute(self, hdl, delay);
   };
 }

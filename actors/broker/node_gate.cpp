@@ -17,21 +17,35 @@ namespace {
 
 constexpr std::string_view refusal_prefix = "refused:";
 
-std::string op_name(acl_operation op) { return std::string(security::name_of(op)); }
+refusal not_logged_in() {
+  return {kafka_error::sasl_authentication_failed,
+          "log in first: this broker's node port requires a user (fluxo: --user and --password-file; "
+          "client library: connection_options::user and password)"};
+}
 
-std::optional<refusal> decide(node_sessions::verdict v, const node_gate& gate, const std::string& key, kafka_error denied,
-                              acl_operation op, std::string_view what) {
+// Every ACL check: this process goes on at once (the Kafka listener's hot path); other callers
+// get node_sessions' verdict, shaped as Kafka's error for the resource type.
+std::optional<refusal> check_resource(const node_gate& gate, caf::local_actor* self, acl_operation op,
+                                      resource_type type, std::string_view name) {
+  if (!gate || !gate->required()) return std::nullopt;
+  const auto key = caller_key(self);
+  if (key.empty()) return std::nullopt;
+  const auto v = type == resource_type::topic ? gate->check_topic(key, op, name) : gate->check(key, op, type, name);
   switch (v) {
     case node_sessions::verdict::allowed:
       return std::nullopt;
     case node_sessions::verdict::unauthenticated:
-      return refusal{kafka_error::sasl_authentication_failed,
-                     "log in first: this broker's node port requires a user (fluxo: --user and --password-file; "
-                     "client library: connection_options::user and password)"};
+      return not_logged_in();
     case node_sessions::verdict::denied:
       break;
   }
-  return refusal{denied, gate->who(key).principal + " may not " + op_name(op) + " " + std::string(what)};
+  const auto denied = type == resource_type::topic   ? kafka_error::topic_authorization_failed
+                      : type == resource_type::group ? kafka_error::group_authorization_failed
+                                                     : kafka_error::cluster_authorization_failed;
+  const auto what = type == resource_type::topic   ? "topic '" + std::string(name) + "'"
+                    : type == resource_type::group ? "group '" + std::string(name) + "'"
+                                                   : std::string("the cluster");
+  return refusal{denied, gate->who(key).principal + " may not " + std::string(security::name_of(op)) + " " + what};
 }
 
 }  // namespace
@@ -66,29 +80,16 @@ void guard_system_messages(caf::scheduled_actor* self, std::function<bool()> req
 
 std::optional<refusal> check_topic(const node_gate& gate, caf::local_actor* self, acl_operation op,
                                    std::string_view topic) {
-  if (!gate || !gate->required()) return std::nullopt;
-  const auto key = caller_key(self);
-  if (key.empty()) return std::nullopt;  // this process: the hot path of the Kafka listener
-  const auto v = gate->check_topic(key, op, topic);
-  if (v == node_sessions::verdict::allowed) return std::nullopt;
-  return decide(v, gate, key, kafka_error::topic_authorization_failed, op, "topic '" + std::string(topic) + "'");
+  return check_resource(gate, self, op, resource_type::topic, topic);
 }
 
 std::optional<refusal> check_group(const node_gate& gate, caf::local_actor* self, acl_operation op,
                                    std::string_view group) {
-  if (!gate || !gate->required()) return std::nullopt;
-  const auto key = caller_key(self);
-  if (key.empty()) return std::nullopt;
-  const auto v = gate->check(key, op, resource_type::group, group);
-  if (v == node_sessions::verdict::allowed) return std::nullopt;
-  return decide(v, gate, key, kafka_error::group_authorization_failed, op, "group '" + std::string(group) + "'");
+  return check_resource(gate, self, op, resource_type::group, group);
 }
 
 std::optional<refusal> check_cluster(const node_gate& gate, caf::local_actor* self, acl_operation op) {
-  if (!gate || !gate->required()) return std::nullopt;
-  const auto key = caller_key(self);
-  return decide(gate->check(key, op, resource_type::cluster, "kafka-cluster"), gate, key,
-                kafka_error::cluster_authorization_failed, op, "the cluster");
+  return check_resource(gate, self, op, resource_type::cluster, "kafka-cluster");
 }
 
 std::optional<refusal> check_create(const node_gate& gate, caf::local_actor* self, std::string_view topic) {
@@ -109,11 +110,8 @@ std::optional<refusal> check_producer_id(const node_gate& gate, caf::local_actor
 
 std::optional<refusal> check_logged_in(const node_gate& gate, caf::local_actor* self) {
   if (!gate || !gate->required()) return std::nullopt;
-  const auto key = caller_key(self);
-  const auto kind = gate->who(key).what;
-  if (kind != node_sessions::caller::kind::anonymous) return std::nullopt;
-  return decide(node_sessions::verdict::unauthenticated, gate, key, kafka_error::sasl_authentication_failed,
-                acl_operation::describe, "");
+  if (gate->who(caller_key(self)).what != node_sessions::caller::kind::anonymous) return std::nullopt;
+  return not_logged_in();
 }
 
 bool node_internal(const node_gate& gate, caf::local_actor* self) {

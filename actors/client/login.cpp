@@ -20,12 +20,9 @@ status login_error(client_core& core, const caf::error& err) {
   return transport_error(*core.sys, err);
 }
 
-// The client's side of one exchange, shared by both callers.
-struct exchange {
-  explicit exchange(const client_core& core, security::scram_mechanism m)
-      : scram(m, core.credentials.user, core.credentials.password) {}
-  security::scram_client scram;
-};
+security::scram_client client_for(const client_core& core, security::scram_mechanism m) {
+  return security::scram_client(m, core.credentials.user, core.credentials.password);
+}
 
 status bad_mechanism(const client_core& core) {
   return status{code(kafka_error::unsupported_sasl_mechanism),
@@ -43,22 +40,22 @@ status login_blocking(client_core& core, const node_actor& node) {
   if (core.credentials.user.empty()) return {};
   auto m = security::parse_scram_mechanism(mechanism_of(core));
   if (!m) return bad_mechanism(core);
-  exchange ex(core, *m);
+  auto scram = client_for(core, *m);
   caf::scoped_actor self{*core.sys};
   status out;
   std::string server_first;
-  self->request(node, core.timeout, auth_atom::value, mechanism_of(core), ex.scram.first(), core.session)
+  self->request(node, core.timeout, auth_atom::value, mechanism_of(core), scram.first(), core.session)
       .receive([&](std::string& reply) { server_first = std::move(reply); },
                [&](caf::error& err) { out = login_error(core, err); });
   if (!out.ok()) return out;
   if (server_first.empty()) return {};  // the node's port is open: nothing to prove
   std::string why;
-  auto final = ex.scram.final(server_first, &why);
+  auto final = scram.final(server_first, &why);
   if (!final) return status{code(kafka_error::sasl_authentication_failed), "login as '" + core.credentials.user + "': " + why};
   self->request(node, core.timeout, auth_atom::value, mechanism_of(core), *final, core.session)
       .receive(
           [&](const std::string& server_final) {
-            if (!ex.scram.verify(server_final)) out = unverified(core);
+            if (!scram.verify(server_final)) out = unverified(core);
           },
           [&](caf::error& err) { out = login_error(core, err); });
   return out;
@@ -69,21 +66,21 @@ void login_async(caf::event_based_actor* self, std::shared_ptr<client_core> core
   if (core->credentials.user.empty()) return fn({});
   auto m = security::parse_scram_mechanism(mechanism_of(*core));
   if (!m) return fn(bad_mechanism(*core));
-  auto ex = std::make_shared<exchange>(*core, *m);
+  auto scram = std::make_shared<security::scram_client>(client_for(*core, *m));
   const auto mechanism = mechanism_of(*core);
-  self->request(node, core->timeout, auth_atom::value, mechanism, ex->scram.first(), core->session)
+  self->request(node, core->timeout, auth_atom::value, mechanism, scram->first(), core->session)
       .then(
           [=](const std::string& server_first) {
             if (server_first.empty()) return fn({});
             std::string why;
-            auto final = ex->scram.final(server_first, &why);
+            auto final = scram->final(server_first, &why);
             if (!final) {
               return fn(status{code(kafka_error::sasl_authentication_failed),
                                "login as '" + core->credentials.user + "': " + why});
             }
             self->request(node, core->timeout, auth_atom::value, mechanism, *final, core->session)
                 .then(
-                    [=](const std::string& server_final) { fn(ex->scram.verify(server_final) ? status{} : unverified(*core)); },
+                    [=](const std::string& server_final) { fn(scram->verify(server_final) ? status{} : unverified(*core)); },
                     [=](caf::error& err) { fn(login_error(*core, err)); });
           },
           [=](caf::error& err) { fn(login_error(*core, err)); });
