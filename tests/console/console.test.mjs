@@ -465,6 +465,9 @@ async function main() {
   // read-only user (DESCRIBE on console-*) created offline. (Its Kafka listener stays PLAINTEXT,
   // whose anonymous clients are super users here so that the test can add the ACL.)
   state.step = 'restart with logins';
+  // Leave the console first: its periodic refresh would otherwise hit the stopped broker and log
+  // ERR_CONNECTION_REFUSED (seen under ASan, where the restart takes long enough).
+  await page.goto('about:blank');
   await stopBroker();
   const pwFile = path.join(state.tmp, 'viewer.pw');
   fs.writeFileSync(pwFile, 'viewer-secret\n');
