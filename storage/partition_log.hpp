@@ -7,6 +7,7 @@
 //   .clean-shutdown      written by close(): a summary of every segment, so reopening needs no
 //                        scan. Removed when the log is opened, so a crash leaves none behind.
 //   *.cleaned            compaction output not yet swapped in (deleted at open)
+//   *.snapshot           not the log's: the partition's producer snapshots (offset_snapshots.hpp)
 //
 // Offsets: log start offset <= every readable offset < log end offset (LEO). The log assigns
 // offsets on append by rewriting each batch's baseOffset (outside the CRC). Flushed offset
@@ -125,6 +126,8 @@ class partition_log {
   int64_t log_start_offset() const { return log_start_; }
   int64_t log_end_offset() const { return active_->next_offset(); }
   int64_t flushed_offset() const { return flushed_offset_; }
+  // Base offset of the active segment (changes when the log rolls).
+  int64_t active_segment_base() const { return active_->base_offset(); }
 
   // Removes every batch holding offsets >= offset (whole batches: the new LEO may be lower).
   result<void> truncate_to(int64_t offset);

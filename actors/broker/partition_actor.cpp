@@ -406,7 +406,7 @@ partition_actor::behavior_type partition_behavior(self_ptr self, std::shared_ptr
     [=](tick_atom) {
       if (!internal()) return;
       auto& s = self->state;
-      s.core->housekeeping();
+      s.core->housekeeping(now_ms(self));
       maybe_flush(self);
       settle(self);
       propose_isr(self);

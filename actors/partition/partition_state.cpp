@@ -80,25 +80,76 @@ bool same_partition_role(const partition_role& a, const partition_role& b) {
 }  // namespace
 
 partition_state::partition_state(partition_id id, std::unique_ptr<storage::partition_log> log, topic_config cfg)
-    : id_(std::move(id)), log_(std::move(log)), config_(std::move(cfg)) {
+    : id_(std::move(id)), log_(std::move(log)), config_(std::move(cfg)), producer_snapshots_(log_->dir()) {
   // Alone, a partition leads itself: one replica, HW = LEO, acks=all = fsynced here.
   role_info_.self = 0;
   role_info_.leader = 0;
   role_info_.replicas = {0};
   role_info_.isr = {0};
   replication_.start(0, {0}, {0}, 0, log_->log_end_offset(), log_->flushed_offset(), log_->log_end_offset(), 0, 0);
-  rebuild_producer_state();
+  restore_producer_state();
+  snapshotted_segment_base_ = log_->active_segment_base();
 }
 
-void partition_state::rebuild_producer_state() {
+// The newest snapshot at or below the log end (newer ones describe batches that are gone),
+// then the batch headers after it. Without a snapshot, or with one below the log start (the
+// batches between were deleted by retention), replay starts at the log start.
+void partition_state::restore_producer_state() {
+  const auto leo = log_->log_end_offset();
+  if (auto r = producer_snapshots_.remove_above(leo); !r) {
+    spdlog::warn("[{}] removing producer snapshots above {}: {}", id_.to_string(), leo, r.err().to_string());
+  }
   producers_.forget_appended();
+  producer_restore_ = {};
   int64_t offset = log_->log_start_offset();
-  while (offset < log_->log_end_offset()) {
+  if (auto snap = producer_snapshots_.latest_at_or_below(leo)) {
+    if (producers_.restore(snap->payload)) {
+      producer_restore_.snapshot_offset = snap->offset;
+      offset = std::max(offset, snap->offset);
+    } else {
+      spdlog::warn("[{}] producer snapshot at {} does not parse: replaying the whole log", id_.to_string(),
+                   snap->offset);
+    }
+  }
+  while (offset < leo) {
     auto r = log_->read(offset, 4 << 20);
     if (!r || r->bytes.empty()) break;
     record_producers(r->bytes);
+    producer_restore_.replayed_bytes += r->bytes.size();
     offset = r->next_offset;
   }
+}
+
+// Kafka's rule: a snapshot when a segment rolls (and at close), so a restart or truncation
+// replays at most about one segment. The snapshot covers everything below the log end.
+void partition_state::snapshot_producers_if_rolled() {
+  if (log_->active_segment_base() != snapshotted_segment_base_) snapshot_producers();
+}
+
+void partition_state::snapshot_producers() {
+  snapshotted_segment_base_ = log_->active_segment_base();
+  const auto leo = log_->log_end_offset();
+  if (auto r = producer_snapshots_.write(leo, producers_.encode()); !r) {
+    // Not fatal: the next restart replays more of the log.
+    spdlog::warn("[{}] writing the producer snapshot at {} failed: {}", id_.to_string(), leo, r.err().to_string());
+  }
+}
+
+// Truncations drop the snapshots above the new end first, durably, then restore.
+storage::result<void> partition_state::truncate_log_to(int64_t offset) {
+  if (auto r = producer_snapshots_.remove_above(offset); !r) return r;
+  if (auto r = log_->truncate_to(offset); !r) return r;
+  restore_producer_state();
+  snapshotted_segment_base_ = log_->active_segment_base();
+  return {};
+}
+
+storage::result<void> partition_state::truncate_log_fully(int64_t offset) {
+  if (auto r = producer_snapshots_.remove_above(-1); !r) return r;
+  if (auto r = log_->truncate_fully(offset); !r) return r;
+  restore_producer_state();
+  snapshotted_segment_base_ = log_->active_segment_base();
+  return {};
 }
 
 void partition_state::record_producers(std::span<const char> batches) {
@@ -254,8 +305,9 @@ partition_state::append_outcome partition_state::append(std::vector<char>& batch
   storage::batch_cursor cursor(accepted);
   std::size_t i = 0;
   while (auto b = cursor.next()) {
-    producers_.record(metas[i++], b->first.base_offset, b->first.last_offset());
+    producers_.record(metas[i++], b->first.base_offset, b->first.last_offset(), now_ms);
   }
+  snapshot_producers_if_rolled();
   if (first_unflushed_ms_ < 0) first_unflushed_ms_ = now_ms;
   local_progress();
   out.reply.base_offset = appended->base_offset;
@@ -475,13 +527,12 @@ partition_state::follower_step partition_state::apply_replica_fetch(replica_fetc
   follower_step step;
   const auto leo = log_->log_end_offset();
   auto truncate = [&](int64_t to) {
-    auto r = to <= log_->log_start_offset() && to != leo ? log_->truncate_fully(to) : log_->truncate_to(to);
+    auto r = to <= log_->log_start_offset() && to != leo ? truncate_log_fully(to) : truncate_log_to(to);
     if (!r) {
       spdlog::error("[{}] truncation to {} failed: {}", id_.to_string(), to, r.err().to_string());
       step.error = kafka_error::kafka_storage_error;
       return;
     }
-    rebuild_producer_state();
     follower_hw_ = std::min(follower_hw_, log_->log_end_offset());
     step.progressed = true;
   };
@@ -489,9 +540,8 @@ partition_state::follower_step partition_state::apply_replica_fetch(replica_fetc
     if (leo < reply.log_start_offset) {
       spdlog::warn("[{}] behind the leader's log start {}: restarting the log there", id_.to_string(),
                    reply.log_start_offset);
-      auto r = log_->truncate_fully(reply.log_start_offset);
+      auto r = truncate_log_fully(reply.log_start_offset);
       if (!r) step.error = kafka_error::kafka_storage_error;
-      rebuild_producer_state();
       step.progressed = r.ok();
     } else if (leo > reply.log_end_offset) {
       truncate(reply.log_end_offset);
@@ -519,6 +569,7 @@ partition_state::follower_step partition_state::apply_replica_fetch(replica_fetc
       return step;
     }
     record_producers(reply.records);
+    snapshot_producers_if_rolled();
     if (first_unflushed_ms_ < 0) first_unflushed_ms_ = 0;
     step.progressed = true;
   }
@@ -654,9 +705,27 @@ partition_info partition_state::info() const {
   return p;
 }
 
-void partition_state::housekeeping() {
+void partition_state::housekeeping(int64_t now_ms) {
   if (auto r = log_->tick(); !r) {
     spdlog::error("[{}] housekeeping failed: {}", id_.to_string(), r.err().to_string());
+  }
+  snapshot_producers_if_rolled();  // an age-based roll
+  // Snapshots wholly below the log start are no longer needed, except the newest of them (it
+  // holds the producers whose batches retention deleted).
+  const auto start = log_->log_start_offset();
+  if (start > 0 && start != snapshots_pruned_at_start_) {
+    snapshots_pruned_at_start_ = start;
+    int64_t keep_from = -1;
+    for (auto o : producer_snapshots_.offsets()) {
+      if (o <= start) keep_from = o;
+    }
+    if (keep_from > 0) producer_snapshots_.remove_below(keep_from);
+  }
+  if (now_ms - last_expiry_ms_ < 30'000) return;
+  last_expiry_ms_ = now_ms;
+  if (auto gone = producers_.expire(now_ms); gone > 0) {
+    spdlog::info("[{}] forgot {} producer id(s) idle for more than {} ms", id_.to_string(), gone,
+                 producer_state_table::default_expiration_ms);
   }
 }
 
@@ -669,6 +738,10 @@ storage::result<void> partition_state::close() {
   pending_acks_.clear();
   parked_.clear();
   parked_replicas_.clear();
+  // A restart then replays nothing (unless the log has nothing to replay anyway).
+  const auto leo = log_->log_end_offset();
+  const auto taken = producer_snapshots_.offsets();
+  if (leo > log_->log_start_offset() && (taken.empty() || taken.back() != leo)) snapshot_producers();
   return log_->close();
 }
 

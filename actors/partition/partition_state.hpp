@@ -23,7 +23,10 @@
 //    when leadership moved away;
 //  - fetch long-poll: consumer and follower fetches that cannot be answered yet are parked under
 //    a caller token until enough bytes arrived (min_bytes) or their deadline passed (max_wait);
-//  - flush policy of the topic (flush.messages / flush.ms) and housekeeping (retention, roll).
+//  - flush policy of the topic (flush.messages / flush.ms) and housekeeping (retention, roll);
+//  - the idempotent-producer table and its snapshots beside the log (producer_state.hpp):
+//    restored at construction and after every truncation from the newest snapshot at or below
+//    the log end plus the log after it; snapshotted when the log rolls and at close.
 // Flush jobs run elsewhere (a flusher thread); at most one is in flight per partition.
 // Single owner; time is always an argument.
 #pragma once
@@ -38,6 +41,7 @@
 #include "actors/broker/broker_messages.hpp"
 #include "actors/partition/producer_state.hpp"
 #include "actors/partition/replication.hpp"
+#include "storage/offset_snapshots.hpp"
 #include "storage/partition_log.hpp"
 
 namespace fluxo::actors {
@@ -136,11 +140,20 @@ class partition_state {
 
   list_offsets_reply list_offsets(int64_t timestamp);
   partition_info info() const;
-  // Retention and age-based roll; call periodically.
-  void housekeeping();
+  // Retention, age-based roll, producer snapshots and expiry; call periodically.
+  void housekeeping(int64_t now_ms);
   void update_config(const topic_config& cfg);
   // Flushes and closes the log (clean-shutdown marker). Fails pending acks.
   storage::result<void> close();
+
+  // How the producer table was last restored (construction or truncation): from the snapshot
+  // at snapshot_offset (-1: none) plus the batches of replayed_bytes after it.
+  struct producer_restore {
+    int64_t snapshot_offset = -1;
+    uint64_t replayed_bytes = 0;
+  };
+  const producer_restore& last_producer_restore() const { return producer_restore_; }
+  const producer_state_table& producers() const { return producers_; }
 
   // How long a follower may go without catching up before it leaves the ISR.
   void set_replica_lag_max_ms(int64_t ms) { replica_lag_max_ms_ = ms; }
@@ -158,8 +171,13 @@ class partition_state {
     int64_t last_offset;
     int64_t deadline_ms;
   };
-  void rebuild_producer_state();
+  // Producer table <-> snapshots beside the log (see producer_state.hpp).
+  void restore_producer_state();
   void record_producers(std::span<const char> batches);
+  void snapshot_producers_if_rolled();
+  void snapshot_producers();
+  storage::result<void> truncate_log_to(int64_t offset);
+  storage::result<void> truncate_log_fully(int64_t offset);
   void remember_refused(std::span<const char> batches, int64_t now_ms);
   void local_progress();
   void fail_acks(kafka_error e);
@@ -170,6 +188,11 @@ class partition_state {
   std::unique_ptr<storage::partition_log> log_;
   topic_config config_;
   producer_state_table producers_;
+  storage::offset_snapshots producer_snapshots_;
+  int64_t snapshotted_segment_base_ = -1;  // active segment base when the last snapshot was taken
+  producer_restore producer_restore_;
+  int64_t last_expiry_ms_ = INT64_MIN / 2;
+  int64_t snapshots_pruned_at_start_ = 0;  // log start when old snapshots were last removed
   replica_role role_ = replica_role::leader;
   partition_role role_info_;
   leader_replication replication_;

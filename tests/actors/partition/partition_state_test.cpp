@@ -2,11 +2,15 @@
 // bookkeeping, acks=all durability and error mapping.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
+#include <random>
 #include <unistd.h>
 
 #include "actors/partition/partition_state.hpp"
 #include "actors/common/partitioner.hpp"
+#include "storage/offset_snapshots.hpp"
 #include "storage/record_batch.hpp"
 
 using namespace fluxo::actors;
@@ -283,4 +287,201 @@ TEST(producer_state, AFrontEndFencesWhatWasSentBehindABatchItRefused) {
   EXPECT_FALSE(t.behind_refused({7, 0, 233, 236}, 1003));
   t.refused({7, 0, 240, 241}, 2000);
   EXPECT_FALSE(t.behind_refused({7, 1, 0, 3}, 2001)) << "a new epoch lifts it";
+}
+
+// ---- producer snapshots (actors/partition/producer_state.hpp) ---------------------------------
+
+namespace {
+
+// Small segments (16 KiB, the minimum) and 4 KiB values: a roll every few batches.
+struct snapshot_fixture : fixture {
+  void SetUp() override {
+    cfg.segment_bytes = 1 << 14;
+    reopen();
+  }
+  static std::vector<char> big(int64_t pid, int32_t seq) { return batch(1, pid, 0, seq, std::string(4000, 'x')); }
+  std::vector<int64_t> snapshots() const { return offset_snapshots(dir.path.string()).offsets(); }
+  // The producer table rebuilt from the whole log, as the broker did before snapshots.
+  producer_state_table full_replay() {
+    producer_state_table t;
+    auto& log = ps->log();
+    for (int64_t o = log.log_start_offset(); o < log.log_end_offset();) {
+      auto r = log.read(o, 1 << 20);
+      if (!r || r->bytes.empty()) break;
+      batch_cursor cursor(r->bytes);
+      while (auto b = cursor.next()) t.record(producer_meta(b->first), b->first.base_offset, b->first.last_offset());
+      o = r->next_offset;
+    }
+    return t;
+  }
+};
+
+}  // namespace
+
+TEST(producer_state, EncodeRestoreRoundTripsAndRejectsGarbage) {
+  producer_state_table t;
+  for (int32_t seq = 0; seq < 8; ++seq) t.record({5, 1, seq * 2, seq * 2 + 1}, seq * 10, seq * 10 + 1, 100);
+  t.record({9, 0, 0, 0}, 200, 200);
+  t.record({INT64_MAX - 1, 32767, INT32_MAX, 3}, 300, 304);  // a wrapped sequence
+  auto payload = t.encode();
+  producer_state_table back;
+  ASSERT_TRUE(back.restore(payload));
+  EXPECT_TRUE(back.same_producers(t));
+  EXPECT_EQ(back.check({5, 1, 12, 13}).duplicate_of, std::make_optional(std::make_pair<int64_t, int64_t>(60, 61)));
+  EXPECT_EQ(back.check({5, 1, 16, 16}).error, kafka_error::none);
+  EXPECT_EQ(back.check({5, 0, 16, 16}).error, kafka_error::invalid_producer_epoch);
+  // Truncated, extended or mislabelled payloads change nothing.
+  for (auto bad : {std::vector<char>(payload.begin(), payload.end() - 1), std::vector<char>{}}) {
+    producer_state_table other;
+    other.record({1, 0, 0, 0}, 0, 0);
+    EXPECT_FALSE(other.restore(bad));
+    EXPECT_EQ(other.size(), 1u);
+  }
+  auto longer = payload;
+  longer.push_back(0);
+  EXPECT_FALSE(back.restore(longer));
+  auto version = payload;
+  version[1] = 2;
+  EXPECT_FALSE(back.restore(version));
+  EXPECT_TRUE(back.same_producers(t));
+}
+
+TEST(producer_state, IdleProducersExpireAndRestoredOnesStartTheirClockAtTheNextCheck) {
+  producer_state_table t;
+  t.record({1, 0, 0, 0}, 0, 0, 1000);
+  t.record({2, 0, 0, 0}, 1, 1, 50'000);
+  t.record({3, 0, 0, 0}, 2, 2);  // replayed: time unknown
+  EXPECT_EQ(t.expire(1000 + 40'000, 40'000), 0u);
+  EXPECT_EQ(t.expire(1000 + 40'001, 40'000), 1u) << "producer 1 idle for longer than the limit";
+  EXPECT_EQ(t.expire(50'000 + 40'001, 40'000), 2u) << "producer 2, and 3 whose clock started at 41 001";
+  EXPECT_EQ(t.size(), 0u);
+  EXPECT_EQ(t.check({1, 0, 1, 1}).error, kafka_error::unknown_producer_id);
+}
+
+TEST_F(snapshot_fixture, SnapshotsAreTakenAtRollsAndCloseSoACleanRestartReplaysNothing) {
+  for (int32_t seq = 0; seq < 12; ++seq) ASSERT_EQ(append(big(11, seq)).error_code, 0) << seq;
+  ASSERT_GE(ps->log().segment_bases().size(), 3u);
+  const auto at_rolls = snapshots();
+  EXPECT_GE(at_rolls.size(), 2u) << "one per roll";
+  for (auto o : at_rolls) EXPECT_NE(std::find(ps->log().segment_bases().begin(), ps->log().segment_bases().end(), o),
+                                    ps->log().segment_bases().end())
+      << "taken when the segment at " << o << " started";
+  ASSERT_TRUE(ps->close().ok());
+  EXPECT_EQ(snapshots().back(), 12) << "and one at close, at the log end";
+  reopen();
+  EXPECT_EQ(ps->last_producer_restore().snapshot_offset, 12);
+  EXPECT_EQ(ps->last_producer_restore().replayed_bytes, 0u);
+  EXPECT_TRUE(ps->producers().same_producers(full_replay()));
+  auto dup = append(big(11, 11));
+  EXPECT_EQ(dup.error_code, 0);
+  EXPECT_EQ(dup.base_offset, 11) << "the last batch is recognised as a duplicate";
+  EXPECT_EQ(append(big(11, 13)).error_code, code(kafka_error::out_of_order_sequence_number));
+  EXPECT_EQ(append(big(11, 12)).error_code, 0);
+}
+
+TEST_F(snapshot_fixture, WithoutACloseOnlyTheLogAfterTheLatestSnapshotIsReplayed) {
+  for (int32_t seq = 0; seq < 10; ++seq) ASSERT_EQ(append(big(3, seq)).error_code, 0);
+  ASSERT_EQ(append(batch(2, 4, 0, 0)).error_code, 0);
+  const auto latest = snapshots().back();
+  ASSERT_GT(latest, 0);
+  ASSERT_LT(latest, 11);
+  reopen();  // the log is closed by its destructor, the partition never wrote its close snapshot
+  EXPECT_EQ(ps->last_producer_restore().snapshot_offset, latest);
+  EXPECT_GT(ps->last_producer_restore().replayed_bytes, 0u);
+  EXPECT_LT(ps->last_producer_restore().replayed_bytes, 3u * 4100) << "about one segment, not the log";
+  EXPECT_TRUE(ps->producers().same_producers(full_replay()));
+  EXPECT_EQ(ps->producers().size(), 2u);
+}
+
+TEST_F(snapshot_fixture, ProducersOutliveTheSegmentsRetentionDeletes) {
+  cfg.retention_bytes = 1 << 15;
+  reopen();
+  ASSERT_EQ(append(batch(2, 7, 0, 0)).error_code, 0);  // offsets 0-1
+  for (int32_t seq = 0; seq < 20; ++seq) ASSERT_EQ(append(big(8, seq)).error_code, 0);
+  ps->housekeeping(0);
+  ASSERT_GT(ps->log().log_start_offset(), 1) << "producer 7's batch was deleted";
+  ASSERT_TRUE(ps->close().ok());
+  // Snapshots below the log start are gone but the newest of them.
+  const auto start = ps->log().log_start_offset();
+  int below = 0;
+  for (auto o : snapshots()) below += o < start ? 1 : 0;
+  EXPECT_LE(below, 1);
+  // The same log without its snapshots is what the broker had before them: producer 7 unknown.
+  temp_dir bare;
+  std::filesystem::copy(dir.path, bare.path);
+  for (auto o : offset_snapshots(bare.path.string()).offsets()) {
+    std::filesystem::remove(offset_snapshots(bare.path.string()).path_of(o));
+  }
+  {
+    auto log = partition_log::open(bare.path.string(), make_log_config(cfg));
+    ASSERT_TRUE(log.ok());
+    partition_state without(partition_id{"t", 0}, std::move(*log), cfg);
+    auto b = batch(1, 7, 0, 2);
+    EXPECT_EQ(without.append(b, 1, 0).reply.error_code, code(kafka_error::unknown_producer_id));
+  }
+  reopen();
+  auto retry = append(batch(2, 7, 0, 0));
+  EXPECT_EQ(retry.error_code, 0) << "a retry of the deleted batch is still a duplicate";
+  EXPECT_EQ(retry.base_offset, 0);
+  EXPECT_EQ(append(batch(1, 7, 0, 2)).error_code, 0) << "and the next sequence continues";
+}
+
+TEST_F(snapshot_fixture, DamagedOrStaleSnapshotsAreNotTrusted) {
+  for (int32_t seq = 0; seq < 10; ++seq) ASSERT_EQ(append(big(21, seq)).error_code, 0);
+  ASSERT_TRUE(ps->close().ok());
+  offset_snapshots snaps(dir.path.string());
+  const auto newest = snaps.offsets().back();
+  ASSERT_EQ(newest, 10);
+  // The newest fails its CRC; one claims an offset past the log end (as after a crash that cut
+  // the log's unflushed tail).
+  std::filesystem::resize_file(snaps.path_of(newest), std::filesystem::file_size(snaps.path_of(newest)) - 1);
+  ASSERT_TRUE(snaps.write(500, producer_state_table{}.encode()).ok());
+  reopen();
+  EXPECT_LT(ps->last_producer_restore().snapshot_offset, 10);
+  EXPECT_GT(ps->last_producer_restore().replayed_bytes, 0u);
+  EXPECT_TRUE(ps->producers().same_producers(full_replay()));
+  EXPECT_EQ(ps->producers().size(), 1u);
+  for (auto o : snaps.offsets()) EXPECT_LE(o, ps->log().log_end_offset());
+}
+
+// Random appends from a few producers (duplicates and new epochs included), rolls, restarts
+// with and without a close: the restored table always equals a replay of the whole log.
+TEST_F(snapshot_fixture, RestoredStateEqualsAFullReplayAcrossRandomRestarts) {
+  std::mt19937 rng(20261204);
+  struct producer {
+    int16_t epoch = 0;
+    int32_t next = 0;
+  };
+  std::map<int64_t, producer> producers{{100, {}}, {200, {}}, {300, {}}};
+  int restarts = 0;
+  for (int step = 0; step < 300; ++step) {
+    const auto pid = 100 * static_cast<int64_t>(1 + rng() % 3);
+    auto& p = producers[pid];
+    const auto roll = rng() % 10;
+    if (roll == 0 && p.next > 0) {
+      auto dup = append(batch(1, pid, p.epoch, p.next - 1, std::string(rng() % 3000, 'd')));
+      (void)dup;  // a duplicate only if it has the same size; either way the table must follow
+    } else if (roll == 1) {
+      ++p.epoch;
+      p.next = 0;
+    } else {
+      const int n = 1 + static_cast<int>(rng() % 3);
+      auto r = append(batch(n, pid, p.epoch, p.next, std::string(rng() % 3000, 'v')));
+      ASSERT_EQ(r.error_code, 0) << "step " << step;
+      p.next += n;
+    }
+    if (rng() % 25 == 0) {
+      if (rng() % 2 == 0) {
+        ASSERT_TRUE(ps->close().ok());
+      }
+      reopen();
+      ++restarts;
+      ASSERT_TRUE(ps->producers().same_producers(full_replay())) << "after restart " << restarts;
+    }
+  }
+  EXPECT_GT(restarts, 5);
+  EXPECT_GT(ps->log().segment_bases().size(), 10u);
+  ASSERT_TRUE(ps->close().ok());
+  reopen();
+  EXPECT_TRUE(ps->producers().same_producers(full_replay()));
 }

@@ -324,3 +324,59 @@ TEST_F(cluster_fixture, ANewLeaderNeverAcceptsAProducersLaterBatchWhileAnEarlier
   EXPECT_EQ(out.reply.error_code, 0) << out.reply.error_message;
   EXPECT_EQ(out.reply.base_offset, 6);
 }
+
+namespace {
+struct small_segments : cluster_fixture {
+  void SetUp() override {
+    cfg.segment_bytes = 1 << 14;  // a roll every few 4 KiB batches: producer snapshots on the way
+    cluster_fixture::SetUp();
+  }
+  static std::vector<char> big(int64_t pid, int32_t seq) {
+    batch_options o;
+    o.producer_id = pid;
+    o.producer_epoch = 0;
+    o.base_sequence = seq;
+    batch_builder b(o);
+    b.append(1000, "k", std::string(4000, 'x'));
+    return *b.build();
+  }
+};
+}  // namespace
+
+// The old leader's uncommitted batches rolled a segment (so a snapshot of its producer table
+// includes them): after the truncation the table is restored from an older snapshot and the
+// log, and the new leader's copy of the producer's history is the one that counts.
+TEST_F(small_segments, ATruncationForgetsTheProducerBatchesItCutEvenPastASnapshot) {
+  for (int32_t seq = 0; seq < 6; ++seq) {
+    auto b = big(42, seq);
+    ASSERT_EQ(at(1).append(b, 1, now).reply.error_code, 0);
+    for (int i = 0; i < 2; ++i) {
+      fetch(2, 1);
+      fetch(3, 1);
+    }
+  }
+  ASSERT_EQ(at(1).high_watermark(), 6);
+  // Uncommitted on node 1: sequences 6..9, across a roll.
+  const auto bases = at(1).log().segment_bases().size();
+  for (int32_t seq = 6; seq < 10; ++seq) {
+    auto b = big(42, seq);
+    ASSERT_EQ(at(1).append(b, 1, now).reply.error_code, 0);
+  }
+  ASSERT_GT(at(1).log().segment_bases().size(), bases);
+  lead(2, 2, {2, 3}, 2);
+  // The producer resends 6 to the new leader: accepted there (node 1's copy never committed).
+  auto resend = big(42, 6);
+  ASSERT_EQ(at(2).append(resend, 1, now).reply.error_code, 0);
+  for (int i = 0; i < 4; ++i) fetch(1, 2);
+  EXPECT_EQ(at(1).log().log_end_offset(), 7);
+  EXPECT_GE(at(1).last_producer_restore().snapshot_offset, 0) << "restored from a snapshot, not the whole log";
+  EXPECT_TRUE(at(1).producers().same_producers(at(2).producers()));
+  // Node 1 leads again: 7 is next, and 6 is a duplicate at the new leader's offset.
+  lead(1, 3, {1, 2, 3}, 3);
+  auto dup = big(42, 6);
+  auto again = at(1).append(dup, 1, now);
+  EXPECT_EQ(again.reply.error_code, 0);
+  EXPECT_EQ(again.reply.base_offset, 6);
+  auto next = big(42, 7);
+  EXPECT_EQ(at(1).append(next, 1, now).reply.base_offset, 7);
+}
