@@ -181,6 +181,8 @@ class batch_builder {
   bool empty() const { return count_ == 0; }
   // Size of the batch if built uncompressed now.
   std::size_t size_bytes() const { return buf_.size(); }
+  // Room for `bytes` of batch without regrowing (a producer that knows its batch size).
+  void reserve(std::size_t bytes) { buf_.reserve(bytes); }
 
   // Produces the batch bytes. The builder is left empty for reuse with the same options.
   result<std::vector<char>> build();

@@ -77,7 +77,9 @@ struct producer_options {
   std::chrono::milliseconds retry_backoff{100};  // doubled per attempt, with jitter
   bool idempotent = true;                    // producer id + sequences: retries never duplicate
   storage::codec compression = storage::codec::none;
-  std::size_t max_buffered_records = 1'000'000;  // send() blocks when this many are unacknowledged
+  // send() blocks while this many are unacknowledged (librdkafka's queue.buffering.max.messages
+  // default): more buys no throughput, only memory touched afresh.
+  std::size_t max_buffered_records = 100'000;
 };
 
 struct delivery_report {

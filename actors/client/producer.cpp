@@ -35,11 +35,37 @@ struct queued_record {
   std::optional<int32_t> partition;  // set by send_to; else chosen by key (or sticky)
 };
 
+// Records in order, in chunks of at most chunk_records: appending never moves a queued record,
+// and the shared queue's emptied chunks go back to a pool for reuse. (One vector regrown to
+// hundreds of thousands of records moved every record at each doubling and, past malloc's mmap
+// threshold, page-faulted fresh memory every time: a third of the client's time under load.)
+constexpr std::size_t chunk_records = 1024;
+constexpr std::size_t pooled_chunks = 64;
+using record_chunk = std::vector<queued_record>;
+
+struct record_chunks {
+  std::vector<record_chunk> chunks;
+  void push(queued_record&& r, std::vector<record_chunk>* pool = nullptr) {
+    if (chunks.empty() || chunks.back().size() >= chunk_records) {
+      record_chunk fresh;
+      if (pool && !pool->empty()) {
+        fresh = std::move(pool->back());
+        pool->pop_back();
+      } else {
+        fresh.reserve(chunk_records);
+      }
+      chunks.push_back(std::move(fresh));
+    }
+    chunks.back().push_back(std::move(r));
+  }
+};
+
 // State shared by the facade and the actor.
 struct shared_queue {
   std::mutex mtx;
   std::condition_variable changed;
-  std::vector<queued_record> records;
+  record_chunks records;
+  std::vector<record_chunk> pool;  // emptied chunks (capacity kept), at most pooled_chunks
   // Topic names by index, append-only: send() interns each name once; the actor copies new ones.
   std::vector<std::string> topic_names;
   std::unordered_map<std::string, uint32_t> topic_ids;
@@ -72,7 +98,7 @@ struct topic_slot {
   bool refreshing = false;  // re-resolving the leaders after an error
   status error;  // set when the topic cannot be used
   std::vector<partition_slot> partitions;
-  std::vector<queued_record> waiting;  // until the lookup answers
+  record_chunks waiting;  // until the lookup answers
   int32_t sticky = -1;
   int32_t sticky_batches = 0;
 };
@@ -85,11 +111,9 @@ struct producer_state {
   int64_t producer_id = -1;
   int16_t producer_epoch = 0;
   bool id_requested = false;
-  std::vector<queued_record> before_id;  // records waiting for the producer id
+  std::vector<record_chunk> before_id;  // records waiting for the producer id
   bool tick_armed = false;
-  // Swapped with the shared queue's vector on every wake, so send() appends into storage that
-  // already has the capacity of earlier rounds instead of regrowing a fresh vector each time.
-  std::vector<queued_record> spare;
+  std::vector<record_chunk> taken;  // the chunks of one wake, swapped out of the shared queue
   std::vector<std::string> topic_names;  // the actor's copy of shared_queue::topic_names
   std::vector<topic_slot*> slot_by_topic;  // by interned index (std::map nodes do not move)
   std::mt19937 rng{std::random_device{}()};
@@ -316,6 +340,8 @@ void add_record(self_ptr self, topic_slot& t, queued_record& r) {
       bo.base_sequence = slot.next_sequence;
     }
     slot.builder = std::make_unique<storage::batch_builder>(bo);
+    // A full batch ends just past max_batch_bytes: one allocation instead of a doubling series.
+    slot.builder->reserve(st.options.max_batch_bytes + 4096);
     slot.started = caf_clock::now();
   }
   std::vector<storage::header_view> hv;
@@ -337,11 +363,20 @@ void add_record(self_ptr self, topic_slot& t, queued_record& r) {
 }
 
 void ensure_topic(self_ptr self, const std::string& topic);
+void route_records(self_ptr self, std::vector<queued_record>& records);
+
+// Routes chunks that waited (for the producer id, for a topic lookup); `pending` is emptied
+// first, since routing may park records in it again.
+void route_pending(self_ptr self, std::vector<record_chunk>& pending) {
+  auto chunks = std::move(pending);
+  pending.clear();
+  for (auto& chunk : chunks) route_records(self, chunk);
+}
 
 void route_records(self_ptr self, std::vector<queued_record>& records) {
   auto& st = self->state;
   if (st.options.idempotent && st.producer_id < 0) {
-    for (auto& r : records) st.before_id.push_back(std::move(r));
+    st.before_id.push_back(std::move(records));
     records.clear();
     if (!st.id_requested) {
       st.id_requested = true;
@@ -357,17 +392,13 @@ void route_records(self_ptr self, std::vector<queued_record>& records) {
                   s.producer_id = reply.producer_id;
                   s.producer_epoch = reply.producer_epoch;
                 }
-                auto pending = std::move(s.before_id);
-                s.before_id.clear();
-                route_records(self, pending);
+                route_pending(self, s.before_id);
               },
               [=](caf::error& err) {
                 auto& s = self->state;
                 spdlog::warn("producer: no producer id ({}); sending without idempotence", self->system().render(err));
                 s.options.idempotent = false;
-                auto pending = std::move(s.before_id);
-                s.before_id.clear();
-                route_records(self, pending);
+                route_pending(self, s.before_id);
               });
     }
     return;
@@ -385,7 +416,7 @@ void route_records(self_ptr self, std::vector<queued_record>& records) {
       continue;
     }
     if (t.partitions.empty()) {
-      t.waiting.push_back(std::move(r));
+      t.waiting.push(std::move(r));
       ensure_topic(self, name);
       continue;
     }
@@ -416,18 +447,18 @@ void ensure_topic(self_ptr self, const std::string& topic) {
   resolve_topic(self, self->state.core, topic, [=](topic_route route) {
     auto& ts = self->state.topics[topic];
     ts.looking_up = false;
-    auto waiting = std::move(ts.waiting);
-    ts.waiting.clear();
+    auto waiting = std::move(ts.waiting.chunks);
+    ts.waiting.chunks.clear();
     if (!route.st.ok() || route.partitions.empty()) {
       ts.error = route.st.ok() ? status{code(kafka_error::unknown_topic_or_partition), "topic '" + topic + "' has no partitions"}
                                : route.st;
-      fail_records(self, topic, waiting, ts.error);
+      for (auto& chunk : waiting) fail_records(self, topic, chunk, ts.error);
       ts.error = status{};  // allow a later retry (the topic may be created meanwhile)
       return;
     }
     ts.partitions.resize(route.partitions.size());
     for (size_t i = 0; i < route.partitions.size(); ++i) ts.partitions[i].handle = route.partitions[i];
-    route_records(self, waiting);
+    route_pending(self, waiting);
   });
 }
 
@@ -451,18 +482,24 @@ caf::behavior producer_behavior(self_ptr self, std::shared_ptr<client_core> core
   self->state.options = options;
   return {
     [=](wake_atom) {
-      auto& batch = self->state.spare;
-      batch.clear();
+      auto& taken = self->state.taken;
+      auto& q = *self->state.queue;
       {
-        auto& q = *self->state.queue;
         std::lock_guard<std::mutex> guard(q.mtx);
-        batch.swap(q.records);
+        taken.swap(q.records.chunks);
         q.wake_sent = false;
         auto& names = self->state.topic_names;
         names.insert(names.end(), q.topic_names.begin() + static_cast<std::ptrdiff_t>(names.size()), q.topic_names.end());
       }
-      route_records(self, batch);
-      batch.clear();
+      for (auto& chunk : taken) route_records(self, chunk);
+      {
+        std::lock_guard<std::mutex> guard(q.mtx);
+        for (auto& chunk : taken) {
+          if (q.pool.size() >= pooled_chunks) break;
+          if (chunk.capacity() >= chunk_records) q.pool.push_back(std::move(chunk));
+        }
+      }
+      taken.clear();
     },
     [=](caf::atom_constant<caf::atom("linger")>) {
       auto& st = self->state;
@@ -540,8 +577,9 @@ class producer_impl final : public producer {
       std::unique_lock<std::mutex> lock(queue_->mtx);
       // Back-pressure: block while too many records are unacknowledged.
       queue_->changed.wait(lock, [&] { return queue_->unacknowledged < options_.max_buffered_records; });
-      queue_->records.push_back(queued_record{intern_locked(topic), std::move(key), std::move(value), std::move(headers),
-                                              timestamp.value_or(storage::system_now_ms()), std::move(on_delivery), partition});
+      queue_->records.push(queued_record{intern_locked(topic), std::move(key), std::move(value), std::move(headers),
+                                         timestamp.value_or(storage::system_now_ms()), std::move(on_delivery), partition},
+                           &queue_->pool);
       ++queue_->unacknowledged;
       if (!queue_->wake_sent) {
         queue_->wake_sent = true;
