@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <limits>
 #include <cstdint>
 #include <functional>
 #include <future>
@@ -72,9 +73,15 @@ struct connection_options {
 struct producer_options {
   int8_t acks = 1;                           // 0 none, 1 leader (in the log), -1 all (fsynced)
   std::chrono::milliseconds linger{5};       // wait this long for a batch to fill
-  std::size_t max_batch_bytes = 256 * 1024;  // send a batch once it is this big
-  int max_retries = 10;
-  std::chrono::milliseconds retry_backoff{100};  // doubled per attempt, with jitter
+  // A batch is sent once it is this big (librdkafka's batch.size default; under Kafka's 1 MiB
+  // max.message.bytes). A larger record makes a batch of its own.
+  std::size_t max_batch_bytes = 1'000'000;
+  // Retriable errors (a leader moved or went away, a timeout) are retried until a batch has
+  // waited delivery_timeout since it was sealed (Kafka's delivery.timeout.ms) or max_retries
+  // attempts failed in a row (Kafka's retries: unbounded by default); then its records fail.
+  std::chrono::milliseconds delivery_timeout{120000};
+  int max_retries = std::numeric_limits<int>::max();
+  std::chrono::milliseconds retry_backoff{100};  // doubled per attempt (at most 1 s), with jitter
   bool idempotent = true;                    // producer id + sequences: retries never duplicate
   storage::codec compression = storage::codec::none;
   // send() blocks while this many are unacknowledged (librdkafka's queue.buffering.max.messages

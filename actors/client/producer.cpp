@@ -1,12 +1,14 @@
 // The producer: send() queues records in a shared queue and wakes the producer actor, which
 // routes them to partitions, builds RecordBatch v2 batches (linger / size), stamps producer id
-// and sequence numbers, sends them to partition actors (one batch in flight per partition, so
+// and sequence numbers, sends them to partition actors (pipelined: up to 5 batches in flight
+// per partition for an idempotent producer, one request otherwise; see send_window.hpp for why
 // order holds and a retried batch is recognised as a duplicate), retries transport errors and
 // retriable Kafka errors with backoff, and reports each record's delivery.
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <map>
+#include <set>
 #include <unordered_map>
 #include <mutex>
 #include <random>
@@ -14,6 +16,7 @@
 
 #include "actors/client/client_core.hpp"
 #include "actors/client/routing.hpp"
+#include "actors/client/send_window.hpp"
 #include "actors/client/tracing.hpp"
 #include "actors/common/partitioner.hpp"
 #include "storage/log_config.hpp"
@@ -75,6 +78,7 @@ struct shared_queue {
 };
 
 struct built_batch {
+  caf_clock::time_point sealed;  // for the delivery timeout
   std::vector<char> bytes;
   std::vector<delivery_callback> callbacks;
   std::vector<int64_t> timestamps;
@@ -86,11 +90,13 @@ struct partition_slot {
   std::vector<delivery_callback> callbacks;
   std::vector<int64_t> timestamps;
   caf_clock::time_point started;
-  std::deque<built_batch> ready;
-  bool in_flight = false;
-  std::size_t in_flight_batches = 0;  // ready.front() .. this many are in the request in flight
-  int attempts = 0;                   // of the request in flight
+  std::deque<built_batch> ready;  // unacknowledged, in order: the first window.sent() are in flight
+  send_window window{1, 1};       // set by add_record once the producer id is known
+  bool window_set = false;
+  bool waiting_retry = false;     // a retry is scheduled: nothing is sent until it fires
+  int attempts = 0;               // consecutive failed attempts of the first request in flight
   int32_t next_sequence = 0;
+  std::size_t last_batch_bytes = 0;  // the size of the previous batch (to reserve the next one)
 };
 
 struct topic_slot {
@@ -114,6 +120,7 @@ struct producer_state {
   std::vector<record_chunk> before_id;  // records waiting for the producer id
   bool tick_armed = false;
   std::vector<record_chunk> taken;  // the chunks of one wake, swapped out of the shared queue
+  std::set<caf::actor_addr> monitored;  // leaders watched for their node going away
   std::vector<std::string> topic_names;  // the actor's copy of shared_queue::topic_names
   std::vector<topic_slot*> slot_by_topic;  // by interned index (std::map nodes do not move)
   std::mt19937 rng{std::random_device{}()};
@@ -162,9 +169,11 @@ void seal(self_ptr self, topic_slot& t, int32_t p) {
     // The builder carries the base sequence; the next batch starts after this one.
     slot.next_sequence = static_cast<int32_t>((static_cast<int64_t>(slot.next_sequence) + count) % (int64_t{INT32_MAX} + 1));
   }
+  slot.last_batch_bytes = slot.builder->size_bytes();
   auto bytes = slot.builder->build();
   slot.builder.reset();
   built_batch b;
+  b.sealed = caf_clock::now();
   b.callbacks = std::move(slot.callbacks);
   b.timestamps = std::move(slot.timestamps);
   slot.callbacks.clear();
@@ -197,15 +206,13 @@ void schedule_retry(self_ptr self, const std::string& topic, int32_t p, int atte
   self->delayed_send(self, delay, caf::make_message(caf::atom("retry"), topic, p));
 }
 
-void on_reply(self_ptr self, const std::string& topic, int32_t p, const produce_reply& reply) {
-  auto& t = self->state.topics[topic];
-  auto& slot = t.partitions[static_cast<size_t>(p)];
-  slot.in_flight = false;
-  slot.attempts = 0;
-  // The batches of one request were appended back to back: offsets run on across them.
+// Reports the delivery of the first `batches` batches of the partition's queue (one request:
+// its batches were appended back to back, so offsets run on across them) and drops them.
+void deliver(self_ptr self, const std::string& topic, int32_t p, std::size_t batches, const produce_reply& reply) {
+  auto& slot = self->state.topics[topic].partitions[static_cast<size_t>(p)];
   int64_t index = 0;
   std::size_t done = 0;
-  for (std::size_t n = 0; n < slot.in_flight_batches && !slot.ready.empty(); ++n) {
+  for (std::size_t n = 0; n < batches && !slot.ready.empty(); ++n) {
     auto b = std::move(slot.ready.front());
     slot.ready.pop_front();
     // One report, filled in per record that has a callback (most records of a bulk send have none).
@@ -229,8 +236,6 @@ void on_reply(self_ptr self, const std::string& topic, int32_t p, const produce_
     done += b.callbacks.size();
   }
   acknowledge(self, done);
-  slot.in_flight_batches = 0;
-  try_send(self, topic, p);
 }
 
 bool retriable(int16_t c) {
@@ -244,78 +249,104 @@ bool retriable(int16_t c) {
   }
 }
 
-// Sends every ready batch of the partition (up to max_request_bytes) in one request; one
-// request in flight per partition keeps order and makes a retry recognisable as a duplicate.
+// A request failed and may be retried: everything in flight is sent again, in order, after the
+// backoff (see send_window.hpp). Once the oldest batch waited delivery_timeout (or after
+// max_retries attempts) the batches in flight fail with `reply`'s error instead and the
+// partition goes on with the next ones.
+void retry_or_fail(self_ptr self, const std::string& topic, int32_t p, const produce_reply& reply, bool leader_moved) {
+  auto& st = self->state;
+  auto& slot = st.topics[topic].partitions[static_cast<size_t>(p)];
+  const auto in_flight = slot.window.sent();
+  slot.window.void_all();
+  const bool expired = !slot.ready.empty() && caf_clock::now() - slot.ready.front().sealed >= st.options.delivery_timeout;
+  if (++slot.attempts > st.options.max_retries || expired) {
+    slot.attempts = 0;
+    auto failed = reply;
+    failed.error_message = (expired ? "not delivered within " + std::to_string(st.options.delivery_timeout.count()) + " ms: "
+                                    : "gave up after " + std::to_string(st.options.max_retries) + " retries: ") +
+                           reply.error_message;
+    deliver(self, topic, p, std::max<std::size_t>(in_flight, 1), failed);
+    try_send(self, topic, p);
+    return;
+  }
+  if (leader_moved) refresh_routes(self, topic);
+  slot.waiting_retry = true;
+  schedule_retry(self, topic, p, slot.attempts);
+}
+
+void on_reply(self_ptr self, const std::string& topic, int32_t p, uint64_t request, const produce_reply& reply) {
+  auto& slot = self->state.topics[topic].partitions[static_cast<size_t>(p)];
+  if (!slot.window.answer(request, reply)) return;  // voided by a retry: its batches went again
+  if (reply.error_code != 0 && retriable(reply.error_code)) {
+    spdlog::warn("producer: {}/{} answered {}; retrying", topic, p, kafka_error_name(reply.error_code));
+    const bool moved = reply.error_code == code(kafka_error::not_leader_or_follower) ||
+                       reply.error_code == code(kafka_error::leader_not_available);
+    return retry_or_fail(self, topic, p, reply, moved);
+  }
+  for (auto& [batches, answer] : slot.window.take_done()) {
+    slot.attempts = 0;
+    deliver(self, topic, p, batches, answer);
+  }
+  try_send(self, topic, p);
+}
+
+// Sends the partition's next batches: up to max_request_bytes per request, as many requests as
+// the send window allows (5 batches in flight for an idempotent producer, else one request).
 void try_send(self_ptr self, const std::string& topic, int32_t p) {
   constexpr std::size_t max_request_bytes = 4u << 20;
   auto& st = self->state;
   auto& slot = st.topics[topic].partitions[static_cast<size_t>(p)];
-  if (slot.in_flight || slot.ready.empty()) return;
-  slot.in_flight = true;
+  if (slot.waiting_retry || slot.ready.size() <= slot.window.sent()) return;
   if (!slot.handle) {
+    if (!slot.window.idle()) return;  // answers (or their timeouts) come first
     // No reachable leader right now (it moved, or its node is gone): look again, then retry.
-    if (++slot.attempts > st.options.max_retries) {
-      produce_reply r;
-      r.error_code = code(kafka_error::not_leader_or_follower);
-      r.error_message = "no reachable leader for " + topic + "/" + std::to_string(p) + " after " +
-                        std::to_string(slot.attempts - 1) + " attempts";
-      slot.in_flight_batches = std::max<std::size_t>(slot.in_flight_batches, 1);
-      on_reply(self, topic, p, r);
-      return;
-    }
-    refresh_routes(self, topic);
-    schedule_retry(self, topic, p, slot.attempts);
+    produce_reply r;
+    r.error_code = code(kafka_error::not_leader_or_follower);
+    r.error_message = "no reachable leader for " + topic + "/" + std::to_string(p);
+    retry_or_fail(self, topic, p, r, true);
     return;
   }
-  if (slot.attempts == 0) {
+  if (!slot.window_set) {
+    slot.window_set = true;
+    const bool sequenced = st.options.idempotent && st.producer_id >= 0;
+    // Without sequences only one request at a time keeps order across retries.
+    slot.window = sequenced ? send_window{5, send_window::idempotent_max_batches} : send_window{1, SIZE_MAX};
+  }
+  while (auto room = slot.window.room(slot.ready.size())) {
+    const auto first = slot.window.sent();
+    std::size_t count = 0;
     std::size_t bytes = 0;
-    slot.in_flight_batches = 0;
-    for (const auto& b : slot.ready) {
-      if (slot.in_flight_batches > 0 && bytes + b.bytes.size() > max_request_bytes) break;
-      bytes += b.bytes.size();
-      ++slot.in_flight_batches;
+    while (count < room && (count == 0 || bytes + slot.ready[first + count].bytes.size() <= max_request_bytes)) {
+      bytes += slot.ready[first + count].bytes.size();
+      ++count;
     }
-  }
-  ++slot.attempts;
-  produce_request req;
-  req.acks = st.options.acks;
-  if (slot.in_flight_batches == 1) {
-    req.batches = slot.ready.front().bytes;
-  } else {
-    for (std::size_t n = 0; n < slot.in_flight_batches; ++n) {
-      const auto& b = slot.ready[n].bytes;
-      req.batches.insert(req.batches.end(), b.begin(), b.end());
+    produce_request req;
+    req.acks = st.options.acks;
+    if (count == 1) {
+      req.batches = slot.ready[first].bytes;
+    } else {
+      req.batches.reserve(bytes);
+      for (std::size_t n = first; n < first + count; ++n) {
+        const auto& b = slot.ready[n].bytes;
+        req.batches.insert(req.batches.end(), b.begin(), b.end());
+      }
     }
+    const auto id = slot.window.open(count);
+    if (auto addr = caf::actor_cast<caf::actor_addr>(slot.handle); st.monitored.insert(addr).second) {
+      self->monitor(slot.handle);
+    }
+    self->request(slot.handle, st.core->timeout, produce_atom::value, std::move(req))
+        .then([=](const produce_reply& reply) { on_reply(self, topic, p, id, reply); },
+              [=](caf::error& err) {
+                produce_reply r;
+                r.error_code = code(kafka_error::request_timed_out);
+                r.error_message = "no answer: " + self->system().render(err);
+                auto& s = self->state.topics[topic].partitions[static_cast<size_t>(p)];
+                if (!s.window.answer(id, r)) return;
+                spdlog::warn("producer: {}/{} did not answer ({}); retrying", topic, p, r.error_message);
+                retry_or_fail(self, topic, p, r, true);
+              });
   }
-  self->request(slot.handle, st.core->timeout, produce_atom::value, std::move(req))
-      .then(
-          [=](const produce_reply& reply) {
-            auto& s = self->state.topics[topic].partitions[static_cast<size_t>(p)];
-            if (reply.error_code != 0 && retriable(reply.error_code) && s.attempts <= self->state.options.max_retries) {
-              spdlog::warn("producer: {}/{} answered {}; retrying", topic, p, kafka_error_name(reply.error_code));
-              if (reply.error_code == code(kafka_error::not_leader_or_follower) ||
-                  reply.error_code == code(kafka_error::leader_not_available)) {
-                refresh_routes(self, topic);
-              }
-              // The slot stays busy until the retry fires, so later batches keep their order.
-              schedule_retry(self, topic, p, s.attempts);
-              return;
-            }
-            on_reply(self, topic, p, reply);
-          },
-          [=](caf::error& err) {
-            auto& s = self->state.topics[topic].partitions[static_cast<size_t>(p)];
-            if (s.attempts <= self->state.options.max_retries) {
-              spdlog::warn("producer: {}/{} did not answer ({}); retrying", topic, p, self->system().render(err));
-              refresh_routes(self, topic);
-              schedule_retry(self, topic, p, s.attempts);
-              return;
-            }
-            produce_reply r;
-            r.error_code = code(kafka_error::request_timed_out);
-            r.error_message = "no answer after " + std::to_string(s.attempts) + " attempts: " + self->system().render(err);
-            on_reply(self, topic, p, r);
-          });
 }
 
 void add_record(self_ptr self, topic_slot& t, queued_record& r) {
@@ -331,6 +362,12 @@ void add_record(self_ptr self, topic_slot& t, queued_record& r) {
     p = t.sticky;
   }
   auto& slot = t.partitions[static_cast<size_t>(p)];
+  // A record that would take the batch past max_batch_bytes starts the next one.
+  std::size_t record_bytes = 32 + (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0);
+  for (const auto& [k, v] : r.headers) record_bytes += 10 + k.size() + v.size();
+  if (slot.builder && !slot.builder->empty() && slot.builder->size_bytes() + record_bytes > st.options.max_batch_bytes) {
+    seal(self, t, p);
+  }
   if (!slot.builder) {
     storage::batch_options bo;
     bo.compression = st.options.compression;
@@ -340,8 +377,9 @@ void add_record(self_ptr self, topic_slot& t, queued_record& r) {
       bo.base_sequence = slot.next_sequence;
     }
     slot.builder = std::make_unique<storage::batch_builder>(bo);
-    // A full batch ends just past max_batch_bytes: one allocation instead of a doubling series.
-    slot.builder->reserve(st.options.max_batch_bytes + 4096);
+    // As big as the previous batch: under steady load one allocation instead of a doubling
+    // series, and a trickle of records does not take max_batch_bytes per batch.
+    slot.builder->reserve(std::min(st.options.max_batch_bytes + 4096, std::max<std::size_t>(slot.last_batch_bytes + 4096, 16384)));
     slot.started = caf_clock::now();
   }
   std::vector<storage::header_view> hv;
@@ -480,6 +518,26 @@ caf::behavior producer_behavior(self_ptr self, std::shared_ptr<client_core> core
   self->state.core = std::move(core);
   self->state.queue = std::move(queue);
   self->state.options = options;
+  // A leader whose node went away (killed, cut off) never answers: what is in flight to it is
+  // sent again at once to whoever leads next, instead of after the request timeout.
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& st = self->state;
+    st.monitored.erase(dm.source);
+    forget_node(*st.core, dm.source.node());
+    for (auto& [name, t] : st.topics) {
+      for (int32_t p = 0; p < static_cast<int32_t>(t.partitions.size()); ++p) {
+        auto& slot = t.partitions[static_cast<size_t>(p)];
+        if (!slot.handle || caf::actor_cast<caf::actor_addr>(slot.handle) != dm.source) continue;
+        slot.handle = partition_actor{};
+        if (slot.window.idle() || slot.waiting_retry) continue;  // the next send looks the leader up
+        spdlog::warn("producer: the leader of {}/{} went away; sending again to the next one", name, p);
+        produce_reply r;
+        r.error_code = code(kafka_error::not_leader_or_follower);
+        r.error_message = "the leader's node went away";
+        retry_or_fail(self, name, p, r, true);
+      }
+    }
+  });
   return {
     [=](wake_atom) {
       auto& taken = self->state.taken;
@@ -536,7 +594,7 @@ caf::behavior producer_behavior(self_ptr self, std::shared_ptr<client_core> core
     },
     [=](caf::atom_constant<caf::atom("retry")>, const std::string& topic, int32_t p) {
       auto& slot = self->state.topics[topic].partitions[static_cast<size_t>(p)];
-      slot.in_flight = false;
+      slot.waiting_retry = false;
       try_send(self, topic, p);
     },
   };

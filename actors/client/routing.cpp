@@ -31,6 +31,17 @@ void remember(client_core& core, const cluster_info& info) {
 // peers: dialing them a second time would race with those (see with_peer in node_replicas.cpp).
 bool attached(const client_core& core) { return !core.cfg; }
 constexpr auto peer_lookup_timeout = std::chrono::seconds(10);
+// A leader's node answers a lookup in milliseconds; one that went away never does (CAF sends no
+// error for a request to a dead remote actor), and a refresh must not wait the whole request
+// timeout on it while the cluster has elected another leader.
+constexpr auto leader_lookup_timeout = std::chrono::milliseconds(3000);
+
+void forget_node(client_core& core, const caf::node_id& node) {
+  std::lock_guard lock(core.members_mtx);
+  for (auto& [id, m] : core.members) {
+    if (m.handle && m.handle.node() == node && id != core.connected_id) m.handle = node_actor{};
+  }
+}
 
 void member_node(caf::event_based_actor* self, std::shared_ptr<client_core> core, int32_t id,
                  std::function<void(node_actor)> fn) {
@@ -122,7 +133,8 @@ void resolve_topic(caf::event_based_actor* self, std::shared_ptr<client_core> co
                   if (--*pending == 0) fn(std::move(*result));
                 };
                 if (!node) return finish();
-                self->request(node, core->timeout, lookup_atom::value, topic)
+                self->request(node, std::min<std::chrono::milliseconds>(core->timeout, leader_lookup_timeout),
+                              lookup_atom::value, topic)
                     .then(
                         [=](const topic_info&, const std::vector<partition_actor>& parts) {
                           for (std::size_t i = 0; i < result->info.partitions.size() && i < parts.size(); ++i) {

@@ -23,6 +23,10 @@ void resolve_topic(caf::event_based_actor* self, std::shared_ptr<client_core> co
 void member_node(caf::event_based_actor* self, std::shared_ptr<client_core> core, int32_t id,
                  std::function<void(actors::node_actor)> fn);
 
+// Forgets the connection to a member whose node went away (a down message from one of its
+// actors), so that the next lookup connects again instead of asking a dead node.
+void forget_node(client_core& core, const caf::node_id& node);
+
 // The coordinator of a consumer group, on whichever node leads its partition of
 // __consumer_offsets (created with `create`; an invalid handle for an unknown group without it).
 void find_coordinator(caf::event_based_actor* self, std::shared_ptr<client_core> core, const std::string& group_id,

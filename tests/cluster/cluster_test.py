@@ -7,6 +7,8 @@ Usage: cluster_test.py FLUXO_BIN SCENARIO
   basics          placement, Metadata, acks=all, groups, native clients on any node, bad input
                   (replication factor above the node count, duplicate node id, a data dir of
                   another cluster)
+  native_failover the native producer (pipelined, idempotent, acks=all) while leaders are SIGKILLed:
+                  what it reports delivered is stored once, in order
   kill_leader     leaders SIGKILLed and restarted at once, again and again, under idempotent
                   acks=all producers (librdkafka and kcat): every acknowledged record is read back
                   exactly once, in order; replicas are byte-identical up to the high watermark
@@ -233,6 +235,70 @@ def kill_leader():
               "producers recreated after librdkafka's known fatal: %d%s" %
               (kills, total, len(kcat_values), sum(pr.recreated for pr in producers),
                " (kcat ended by it)" if kcat_known_fatal else ""))
+
+
+def native_failover():
+    """The native producer (idempotent, acks=all, up to 5 batches in flight per partition) fed
+    continuously while the leaders of partitions it writes are SIGKILLed: every record it
+    reports delivered is stored exactly once, in order within its partition."""
+    with Cluster(FLUXO) as c:
+        create_topic(c, "nf", 3)
+        home = 1  # the node the client bootstraps from is never killed (one bootstrap address)
+        log_path = os.path.join(c.root, "native-producer.log")
+        prod = subprocess.Popen(preexec_fn=die_with_parent, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=open(log_path, "wb"),
+                                args=[FLUXO, "produce", "nf", "--broker", c.nodes[home].native, "--acks", "all"])
+        sent = [0]
+        stop = threading.Event()
+
+        def feed():
+            while not stop.is_set() and prod.poll() is None:
+                prod.stdin.write(b"".join(b"native-%d\n" % (sent[0] + i) for i in range(300)))
+                prod.stdin.flush()
+                sent[0] += 300
+                time.sleep(0.03)
+
+        feeder = threading.Thread(target=feed)
+        feeder.start()
+        kills = 0
+        try:
+            for round_ in range(4):
+                time.sleep(1.0)
+                victims = [c.leader("nf", p) for p in range(3)]
+                victim = next((v for v in victims if v not in (home, -1)), None)
+                if victim is None:
+                    continue
+                c.kill(victim)
+                kills += 1
+                wait_for(lambda: all(c.leader("nf", p) not in (victim, -1) for p in range(3)), 15,
+                         "new leaders for the partitions node %d led" % victim)
+                time.sleep(0.5)
+                c.start(victim)
+                for p in range(3):
+                    c.wait_isr("nf", p, 3, timeout=60)
+        finally:
+            stop.set()
+            feeder.join(30)
+        prod.stdin.close()
+        rc = prod.wait(120)
+        errors = open(log_path, errors="replace").read()
+        # Retries go on for the delivery timeout (120 s): a failover never fails a record.
+        check(rc == 0, "the native producer failed: %s" % errors[-2000:])
+        failed = 0
+        retried = errors.count("went away") + errors.count("retrying")
+        check(kills >= 2, "only %d leaders killed" % kills)
+        records, highs = read_everything(c, "nf", 3)
+        numbers = {p: [int(v.split("-")[1]) for _, v in recs if v.startswith("native-")] for p, recs in records.items()}
+        stored = [n for ns in numbers.values() for n in ns]
+        check(len(stored) == len(set(stored)), "native records duplicated: %d stored, %d distinct" %
+              (len(stored), len(set(stored))))
+        for p, ns in numbers.items():
+            check(ns == sorted(ns), "partition %d holds native records out of order" % p)
+        check(len(stored) >= sent[0] - failed, "native producer: %d sent, %d failed, only %d stored" %
+              (sent[0], failed, len(stored)))
+        verify_replicas_identical(c, "nf", 3, highs)
+        print("native_failover: %d kills, %d records sent, %d stored once each, in order (%d retries)" %
+              (kills, sent[0], len(stored), retried))
 
 
 def stopped_leader():
@@ -481,7 +547,7 @@ def node_tls():
         shutil.rmtree(certs_dir, ignore_errors=True)
 
 
-SCENARIOS = {f.__name__: f for f in (basics, kill_leader, stopped_leader, partition, group_failover, etcd_restart,
+SCENARIOS = {f.__name__: f for f in (basics, kill_leader, native_failover, stopped_leader, partition, group_failover, etcd_restart,
                                      node_tls)}
 
 if __name__ == "__main__":
