@@ -97,6 +97,8 @@ struct partition_slot {
   int attempts = 0;               // consecutive failed attempts of the first request in flight
   int32_t next_sequence = 0;
   std::size_t last_batch_bytes = 0;  // the size of the previous batch (to reserve the next one)
+  std::size_t resend_singly = 0;     // the first this many batches were voided: one per request
+  partition_actor next_handle;       // a new leader, taken once nothing is in flight to the old one
 };
 
 struct topic_slot {
@@ -165,12 +167,13 @@ void seal(self_ptr self, topic_slot& t, int32_t p) {
   if (!slot.builder || slot.builder->empty()) return;
   auto& st = self->state;
   auto count = static_cast<int32_t>(slot.builder->record_count());
-  if (st.options.idempotent && st.producer_id >= 0) {
-    // The builder carries the base sequence; the next batch starts after this one.
-    slot.next_sequence = static_cast<int32_t>((static_cast<int64_t>(slot.next_sequence) + count) % (int64_t{INT32_MAX} + 1));
-  }
   slot.last_batch_bytes = slot.builder->size_bytes();
   auto bytes = slot.builder->build();
+  if (bytes && st.options.idempotent && st.producer_id >= 0) {
+    // The builder carried the base sequence; the next batch starts after this one (a batch
+    // that failed to build leaves no gap).
+    slot.next_sequence = static_cast<int32_t>((static_cast<int64_t>(slot.next_sequence) + count) % (int64_t{INT32_MAX} + 1));
+  }
   slot.builder.reset();
   built_batch b;
   b.sealed = caf_clock::now();
@@ -210,6 +213,7 @@ void schedule_retry(self_ptr self, const std::string& topic, int32_t p, int atte
 // its batches were appended back to back, so offsets run on across them) and drops them.
 void deliver(self_ptr self, const std::string& topic, int32_t p, std::size_t batches, const produce_reply& reply) {
   auto& slot = self->state.topics[topic].partitions[static_cast<size_t>(p)];
+  slot.resend_singly = slot.resend_singly > batches ? slot.resend_singly - batches : 0;
   int64_t index = 0;
   std::size_t done = 0;
   for (std::size_t n = 0; n < batches && !slot.ready.empty(); ++n) {
@@ -241,6 +245,8 @@ void deliver(self_ptr self, const std::string& topic, int32_t p, std::size_t bat
 bool retriable(int16_t c) {
   switch (static_cast<kafka_error>(c)) {
     case kafka_error::request_timed_out:
+    case kafka_error::not_enough_replicas:               // the ISR may grow back (Kafka retries both)
+    case kafka_error::not_enough_replicas_after_append:  // stored: the retry is a duplicate
     case kafka_error::kafka_storage_error:
     case kafka_error::leader_not_available:
     case kafka_error::not_leader_or_follower:
@@ -258,15 +264,24 @@ void retry_or_fail(self_ptr self, const std::string& topic, int32_t p, const pro
   auto& slot = st.topics[topic].partitions[static_cast<size_t>(p)];
   const auto in_flight = slot.window.sent();
   slot.window.void_all();
-  const bool expired = !slot.ready.empty() && caf_clock::now() - slot.ready.front().sealed >= st.options.delivery_timeout;
-  if (++slot.attempts > st.options.max_retries || expired) {
+  // What was in flight goes again one batch per request: a batch the broker already has is
+  // answered with its own offsets, which batches appended by separate requests do not share.
+  slot.resend_singly = std::max(slot.resend_singly, in_flight);
+  const auto now = caf_clock::now();
+  auto expired = [&] { return !slot.ready.empty() && now - slot.ready.front().sealed >= st.options.delivery_timeout; };
+  if (++slot.attempts > st.options.max_retries || expired()) {
+    const bool timed_out = expired();
     slot.attempts = 0;
     auto failed = reply;
-    failed.error_message = (expired ? "not delivered within " + std::to_string(st.options.delivery_timeout.count()) + " ms: "
-                                    : "gave up after " + std::to_string(st.options.max_retries) + " retries: ") +
+    failed.error_message = (timed_out ? "not delivered within " + std::to_string(st.options.delivery_timeout.count()) + " ms: "
+                                      : "gave up after " + std::to_string(st.options.max_retries) + " retries: ") +
                            reply.error_message;
-    deliver(self, topic, p, std::max<std::size_t>(in_flight, 1), failed);
-    try_send(self, topic, p);
+    // Everything that has waited too long fails now, in one go.
+    std::size_t batches = std::max<std::size_t>(in_flight, 1);
+    while (batches < slot.ready.size() && now - slot.ready[batches].sealed >= st.options.delivery_timeout) ++batches;
+    deliver(self, topic, p, batches, failed);
+    slot.waiting_retry = true;  // the rest after a backoff, not in this call
+    schedule_retry(self, topic, p, 0);
     return;
   }
   if (leader_moved) refresh_routes(self, topic);
@@ -276,8 +291,12 @@ void retry_or_fail(self_ptr self, const std::string& topic, int32_t p, const pro
 
 void on_reply(self_ptr self, const std::string& topic, int32_t p, uint64_t request, const produce_reply& reply) {
   auto& slot = self->state.topics[topic].partitions[static_cast<size_t>(p)];
+  // A gap (OUT_OF_ORDER_SEQUENCE_NUMBER) behind an earlier request still in flight means that
+  // one did not make it: all of them go again.
+  const bool behind_a_gap = reply.error_code == code(kafka_error::out_of_order_sequence_number) &&
+                            !slot.window.is_first(request);
   if (!slot.window.answer(request, reply)) return;  // voided by a retry: its batches went again
-  if (reply.error_code != 0 && retriable(reply.error_code)) {
+  if (reply.error_code != 0 && (retriable(reply.error_code) || behind_a_gap)) {
     spdlog::warn("producer: {}/{} answered {}; retrying", topic, p, kafka_error_name(reply.error_code));
     const bool moved = reply.error_code == code(kafka_error::not_leader_or_follower) ||
                        reply.error_code == code(kafka_error::leader_not_available);
@@ -297,6 +316,10 @@ void try_send(self_ptr self, const std::string& topic, int32_t p) {
   auto& st = self->state;
   auto& slot = st.topics[topic].partitions[static_cast<size_t>(p)];
   if (slot.waiting_retry || slot.ready.size() <= slot.window.sent()) return;
+  if (slot.next_handle && slot.window.idle()) {
+    // Requests go to one leader at a time, so CAF's per-sender order keeps them in sequence.
+    slot.handle = std::exchange(slot.next_handle, partition_actor{});
+  }
   if (!slot.handle) {
     if (!slot.window.idle()) return;  // answers (or their timeouts) come first
     // No reachable leader right now (it moved, or its node is gone): look again, then retry.
@@ -316,7 +339,8 @@ void try_send(self_ptr self, const std::string& topic, int32_t p) {
     const auto first = slot.window.sent();
     std::size_t count = 0;
     std::size_t bytes = 0;
-    while (count < room && (count == 0 || bytes + slot.ready[first + count].bytes.size() <= max_request_bytes)) {
+    const auto most = first < slot.resend_singly ? std::size_t{1} : room;
+    while (count < most && (count == 0 || bytes + slot.ready[first + count].bytes.size() <= max_request_bytes)) {
       bytes += slot.ready[first + count].bytes.size();
       ++count;
     }
@@ -509,7 +533,16 @@ void refresh_routes(self_ptr self, const std::string& topic) {
     ts.refreshing = false;
     if (!route.st.ok()) return;  // keep the old handles; the next retry looks again
     if (route.partitions.size() > ts.partitions.size()) ts.partitions.resize(route.partitions.size());
-    for (size_t i = 0; i < route.partitions.size(); ++i) ts.partitions[i].handle = route.partitions[i];
+    for (size_t i = 0; i < route.partitions.size(); ++i) {
+      auto& slot = ts.partitions[i];
+      const auto& leader = route.partitions[i];
+      if (!leader || leader == slot.handle) continue;  // unknown now: keep the last one (it answers or goes down)
+      if (slot.window.idle()) {
+        slot.handle = leader;
+      } else {
+        slot.next_handle = leader;
+      }
+    }
   });
 }
 
@@ -527,6 +560,9 @@ caf::behavior producer_behavior(self_ptr self, std::shared_ptr<client_core> core
     for (auto& [name, t] : st.topics) {
       for (int32_t p = 0; p < static_cast<int32_t>(t.partitions.size()); ++p) {
         auto& slot = t.partitions[static_cast<size_t>(p)];
+        if (slot.next_handle && caf::actor_cast<caf::actor_addr>(slot.next_handle) == dm.source) {
+          slot.next_handle = partition_actor{};
+        }
         if (!slot.handle || caf::actor_cast<caf::actor_addr>(slot.handle) != dm.source) continue;
         slot.handle = partition_actor{};
         if (slot.window.idle() || slot.waiting_retry) continue;  // the next send looks the leader up

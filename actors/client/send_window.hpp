@@ -45,6 +45,8 @@ class send_window {
 
   // A request with the next `batches` batches after the sent ones; returns its id.
   uint64_t open(std::size_t batches);
+  // Whether `id` is the oldest request in flight.
+  bool is_first(uint64_t id) const { return !requests_.empty() && requests_.front().id == id; }
   // The answer of request `id`; false when the request is not in flight (voided).
   bool answer(uint64_t id, actors::produce_reply reply);
   // Answered requests at the front, in order: (batches, reply); they leave the window.

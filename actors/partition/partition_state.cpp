@@ -247,7 +247,8 @@ partition_state::append_outcome partition_state::append(std::vector<char>& batch
   // Validate every batch and check producer sequences before touching the log.
   std::vector<char> accepted;
   std::vector<producer_batch_meta> metas;
-  std::optional<std::pair<int64_t, int64_t>> duplicate;
+  std::optional<std::pair<int64_t, int64_t>> duplicate;  // the first duplicate batch's offsets
+  int64_t duplicate_last = -1;                             // the last offset of any duplicate
   std::map<int64_t, producer_batch_meta> in_request;  // last accepted batch per producer
   std::size_t pos = 0;
   while (pos < batches.size()) {
@@ -279,6 +280,7 @@ partition_state::append_outcome partition_state::append(std::vector<char>& batch
     }
     if (check.duplicate_of) {
       if (!duplicate) duplicate = check.duplicate_of;
+      duplicate_last = std::max(duplicate_last, check.duplicate_of->second);
     } else {
       accepted.insert(accepted.end(), rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(h->size_bytes()));
       metas.push_back(meta);
@@ -289,11 +291,11 @@ partition_state::append_outcome partition_state::append(std::vector<char>& batch
   if (accepted.empty()) {
     if (!duplicate) return fail(kafka_error::corrupt_message, "produce request holds no record batch");
     out.reply.base_offset = duplicate->first;
-    out.reply.last_offset = duplicate->second;
+    out.reply.last_offset = duplicate_last;  // acks=all waits for every batch of the request
     out.reply.log_start_offset = log_->log_start_offset();
     // A retry of something already in the log: it succeeds with the same offsets once that
     // is as durable as acks asks.
-    out.wait_for_ack = acks == -1 && duplicate->second >= replication_.durable_watermark();
+    out.wait_for_ack = acks == -1 && duplicate_last >= replication_.durable_watermark();
     return out;
   }
   auto appended = log_->append(accepted);

@@ -240,7 +240,9 @@ def kill_leader():
 def native_failover():
     """The native producer (idempotent, acks=all, up to 5 batches in flight per partition) fed
     continuously while the leaders of partitions it writes are SIGKILLed: every record it
-    reports delivered is stored exactly once, in order within its partition."""
+    reports delivered is stored exactly once, in order within its partition. A native consumer
+    tails the topic meanwhile and has every record soon after the producer is done (a fetch to
+    a dead leader must not wait out the request timeout)."""
     with Cluster(FLUXO) as c:
         create_topic(c, "nf", 3)
         home = 1  # the node the client bootstraps from is never killed (one bootstrap address)
@@ -250,6 +252,20 @@ def native_failover():
                                 args=[FLUXO, "produce", "nf", "--broker", c.nodes[home].native, "--acks", "all"])
         sent = [0]
         stop = threading.Event()
+        consumed = set()
+        cons = subprocess.Popen(preexec_fn=die_with_parent, stdout=subprocess.PIPE,
+                                stderr=open(os.path.join(c.root, "native-consumer.log"), "wb"),
+                                args=[FLUXO, "consume", "nf", "--broker", c.nodes[home].native, "--from", "beginning", "--follow"])
+
+        def tail():
+            for line in cons.stdout:
+                try:
+                    consumed.add(json.loads(line)["value"])
+                except ValueError:
+                    pass
+
+        tailer = threading.Thread(target=tail, daemon=True)
+        tailer.start()
 
         def feed():
             while not stop.is_set() and prod.poll() is None:
@@ -281,6 +297,15 @@ def native_failover():
             feeder.join(30)
         prod.stdin.close()
         rc = prod.wait(120)
+        try:
+            deadline = time.time() + 20
+            while len(consumed) < sent[0] and time.time() < deadline:
+                time.sleep(0.5)
+            check(len(consumed) >= sent[0], "the native consumer had %d of %d records 20 s after the producer finished "
+                  "(consumer exit status: %s)" % (len(consumed), sent[0], cons.poll()))
+        finally:
+            cons.kill()
+            cons.wait(10)
         errors = open(log_path, errors="replace").read()
         # Retries go on for the delivery timeout (120 s): a failover never fails a record.
         check(rc == 0, "the native producer failed: %s" % errors[-2000:])

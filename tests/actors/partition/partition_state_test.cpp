@@ -485,3 +485,21 @@ TEST_F(snapshot_fixture, RestoredStateEqualsAFullReplayAcrossRandomRestarts) {
   reopen();
   EXPECT_TRUE(ps->producers().same_producers(full_replay()));
 }
+
+// A producer resending two batches that were appended by separate requests (another producer's
+// batch between them): both are duplicates, and acks=all waits for the later one too.
+TEST_F(fixture, AResentRequestOfDuplicatesWaitsForItsLastBatch) {
+  ASSERT_EQ(append(batch(2, 31, 0, 0)).error_code, 0);  // offsets 0-1
+  ASSERT_EQ(append(batch(1, 32, 0, 0)).error_code, 0);  // offset 2
+  ASSERT_EQ(append(batch(3, 31, 0, 2)).error_code, 0);  // offsets 3-5
+  if (auto job = ps->start_flush_if_due(0)) ps->finish_flush(*job, job->run());
+  ASSERT_EQ(append(batch(1, 33, 0, 0)).error_code, 0);  // offset 6, not flushed
+  auto both = batch(2, 31, 0, 0);
+  auto second = batch(3, 31, 0, 2);
+  both.insert(both.end(), second.begin(), second.end());
+  auto out = ps->append(both, -1, 0);
+  EXPECT_EQ(out.reply.error_code, 0);
+  EXPECT_EQ(out.reply.base_offset, 0);
+  EXPECT_EQ(out.reply.last_offset, 5);
+  EXPECT_EQ(ps->log().log_end_offset(), 7) << "nothing appended again";
+}
