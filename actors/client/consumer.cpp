@@ -89,7 +89,7 @@ struct consumer_state {
   std::map<topic_partition, fetch_slot> slots;
   std::map<std::string, std::vector<partition_actor>> routes;
   std::set<std::string> looking_up;
-  std::set<caf::actor_addr> watched;  // leaders monitored for their node going away
+  std::set<caf::actor_addr> watched;  // leaders monitored (see watch_leader)
   uint64_t seen_version = 0;
   // Group membership.
   // awaiting_poll: the coordinator wants a rejoin; poll() has to give the assignment up first.
@@ -140,19 +140,11 @@ bool refused_for_good(self_ptr self, const status& st) {
 
 void forget_route(self_ptr self, const std::string& topic);
 
-// Monitors a leader before asking it anything: CAF answers nothing for a request to an actor
-// whose node died, so without the down message a fetch would wait out the request timeout.
-void watch(self_ptr self, const partition_actor& leader) {
-  if (!leader) return;
-  if (self->state.watched.insert(caf::actor_cast<caf::actor_addr>(leader)).second) self->monitor(leader);
-}
-
 // A leader's node went away: what was asked of it is dropped (a newer epoch) and asked again of
 // the next leader, from the same position.
 void on_leader_down(self_ptr self, const caf::down_msg& dm) {
   auto& st = self->state;
-  st.watched.erase(dm.source);
-  forget_node(*st.core, dm.source.node());
+  leader_gone(*st.core, st.watched, dm);
   std::set<std::string> topics;
   for (auto& [tp, slot] : st.slots) {
     if (!slot.handle || caf::actor_cast<caf::actor_addr>(slot.handle) != dm.source) continue;
@@ -178,7 +170,7 @@ void resolve_position(self_ptr self, const topic_partition& tp, int64_t spec) {
   slot.resolving = true;
   slot.unresolved = spec;
   auto epoch = slot.epoch;
-  watch(self, slot.handle);
+  watch_leader(self, self->state.watched, slot.handle);
   auto retry_later = [=](const std::string& why, bool moved) {
     auto it = self->state.slots.find(tp);
     if (it == self->state.slots.end() || it->second.epoch != epoch) return;
@@ -246,7 +238,7 @@ void fetch(self_ptr self, const topic_partition& tp) {
   auto epoch = slot.epoch;
   auto from = slot.position;
   fetch_request req{from, st.options.fetch_max_bytes, st.options.fetch_max_wait_ms, 1};
-  watch(self, slot.handle);
+  watch_leader(self, self->state.watched, slot.handle);
   self->request(slot.handle, st.core->timeout + std::chrono::milliseconds(st.options.fetch_max_wait_ms),
                 fetch_atom::value, req)
       .then(

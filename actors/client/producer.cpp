@@ -122,7 +122,7 @@ struct producer_state {
   std::vector<record_chunk> before_id;  // records waiting for the producer id
   bool tick_armed = false;
   std::vector<record_chunk> taken;  // the chunks of one wake, swapped out of the shared queue
-  std::set<caf::actor_addr> monitored;  // leaders watched for their node going away
+  std::set<caf::actor_addr> monitored;  // leaders monitored (see watch_leader)
   std::vector<std::string> topic_names;  // the actor's copy of shared_queue::topic_names
   std::vector<topic_slot*> slot_by_topic;  // by interned index (std::map nodes do not move)
   std::mt19937 rng{std::random_device{}()};
@@ -356,9 +356,7 @@ void try_send(self_ptr self, const std::string& topic, int32_t p) {
       }
     }
     const auto id = slot.window.open(count);
-    if (auto addr = caf::actor_cast<caf::actor_addr>(slot.handle); st.monitored.insert(addr).second) {
-      self->monitor(slot.handle);
-    }
+    watch_leader(self, st.monitored, slot.handle);
     self->request(slot.handle, st.core->timeout, produce_atom::value, std::move(req))
         .then([=](const produce_reply& reply) { on_reply(self, topic, p, id, reply); },
               [=](caf::error& err) {
@@ -555,8 +553,7 @@ caf::behavior producer_behavior(self_ptr self, std::shared_ptr<client_core> core
   // sent again at once to whoever leads next, instead of after the request timeout.
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
-    st.monitored.erase(dm.source);
-    forget_node(*st.core, dm.source.node());
+    leader_gone(*st.core, st.monitored, dm);
     for (auto& [name, t] : st.topics) {
       for (int32_t p = 0; p < static_cast<int32_t>(t.partitions.size()); ++p) {
         auto& slot = t.partitions[static_cast<size_t>(p)];

@@ -36,10 +36,15 @@ constexpr auto peer_lookup_timeout = std::chrono::seconds(10);
 // timeout on it while the cluster has elected another leader.
 constexpr auto leader_lookup_timeout = std::chrono::milliseconds(3000);
 
-void forget_node(client_core& core, const caf::node_id& node) {
+void watch_leader(caf::event_based_actor* self, std::set<caf::actor_addr>& watched, const partition_actor& leader) {
+  if (leader && watched.insert(caf::actor_cast<caf::actor_addr>(leader)).second) self->monitor(leader);
+}
+
+void leader_gone(client_core& core, std::set<caf::actor_addr>& watched, const caf::down_msg& dm) {
+  watched.erase(dm.source);
   std::lock_guard lock(core.members_mtx);
   for (auto& [id, m] : core.members) {
-    if (m.handle && m.handle.node() == node && id != core.connected_id) m.handle = node_actor{};
+    if (m.handle && m.handle.node() == dm.source.node() && id != core.connected_id) m.handle = node_actor{};
   }
 }
 

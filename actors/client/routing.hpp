@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "actors/client/client_core.hpp"
@@ -23,9 +24,12 @@ void resolve_topic(caf::event_based_actor* self, std::shared_ptr<client_core> co
 void member_node(caf::event_based_actor* self, std::shared_ptr<client_core> core, int32_t id,
                  std::function<void(actors::node_actor)> fn);
 
-// Forgets the connection to a member whose node went away (a down message from one of its
-// actors), so that the next lookup connects again instead of asking a dead node.
-void forget_node(client_core& core, const caf::node_id& node);
+// Leaders a producer or consumer sends to are monitored once each: CAF answers nothing for a
+// request to an actor whose node died, so without the down message a request would wait out
+// its timeout. leader_gone() (from the down handler) forgets the leader and the connection to
+// its node, so that the next lookup connects again instead of asking a dead node.
+void watch_leader(caf::event_based_actor* self, std::set<caf::actor_addr>& watched, const actors::partition_actor& leader);
+void leader_gone(client_core& core, std::set<caf::actor_addr>& watched, const caf::down_msg& dm);
 
 // The coordinator of a consumer group, on whichever node leads its partition of
 // __consumer_offsets (created with `create`; an invalid handle for an unknown group without it).

@@ -88,7 +88,6 @@ partition_state::partition_state(partition_id id, std::unique_ptr<storage::parti
   role_info_.isr = {0};
   replication_.start(0, {0}, {0}, 0, log_->log_end_offset(), log_->flushed_offset(), log_->log_end_offset(), 0, 0);
   restore_producer_state();
-  snapshotted_segment_base_ = log_->active_segment_base();
 }
 
 // The newest snapshot at or below the log end (newer ones describe batches that are gone),
@@ -101,9 +100,12 @@ void partition_state::restore_producer_state() {
   }
   producers_.forget_appended();
   producer_restore_ = {};
+  snapshotted_segment_base_ = log_->active_segment_base();
+  newest_snapshot_ = -1;
   int64_t offset = log_->log_start_offset();
   if (auto snap = producer_snapshots_.latest_at_or_below(leo)) {
     if (producers_.restore(snap->payload)) {
+      newest_snapshot_ = snap->offset;  // (one that does not parse is rewritten at close)
       producer_restore_.snapshot_offset = snap->offset;
       offset = std::max(offset, snap->offset);
     } else {
@@ -132,23 +134,17 @@ void partition_state::snapshot_producers() {
   if (auto r = producer_snapshots_.write(leo, producers_.encode()); !r) {
     // Not fatal: the next restart replays more of the log.
     spdlog::warn("[{}] writing the producer snapshot at {} failed: {}", id_.to_string(), leo, r.err().to_string());
+    return;
   }
+  newest_snapshot_ = leo;
 }
 
-// Truncations drop the snapshots above the new end first, durably, then restore.
-storage::result<void> partition_state::truncate_log_to(int64_t offset) {
-  if (auto r = producer_snapshots_.remove_above(offset); !r) return r;
-  if (auto r = log_->truncate_to(offset); !r) return r;
+// A truncation drops the snapshots above the new end first, durably, then restores the
+// producer table. `fully`: the log restarts empty at `offset` (no snapshot survives).
+storage::result<void> partition_state::truncate_log(int64_t offset, bool fully) {
+  if (auto r = producer_snapshots_.remove_above(fully ? -1 : offset); !r) return r;
+  if (auto r = fully ? log_->truncate_fully(offset) : log_->truncate_to(offset); !r) return r;
   restore_producer_state();
-  snapshotted_segment_base_ = log_->active_segment_base();
-  return {};
-}
-
-storage::result<void> partition_state::truncate_log_fully(int64_t offset) {
-  if (auto r = producer_snapshots_.remove_above(-1); !r) return r;
-  if (auto r = log_->truncate_fully(offset); !r) return r;
-  restore_producer_state();
-  snapshotted_segment_base_ = log_->active_segment_base();
   return {};
 }
 
@@ -529,7 +525,7 @@ partition_state::follower_step partition_state::apply_replica_fetch(replica_fetc
   follower_step step;
   const auto leo = log_->log_end_offset();
   auto truncate = [&](int64_t to) {
-    auto r = to <= log_->log_start_offset() && to != leo ? truncate_log_fully(to) : truncate_log_to(to);
+    auto r = truncate_log(to, to <= log_->log_start_offset() && to != leo);
     if (!r) {
       spdlog::error("[{}] truncation to {} failed: {}", id_.to_string(), to, r.err().to_string());
       step.error = kafka_error::kafka_storage_error;
@@ -542,7 +538,7 @@ partition_state::follower_step partition_state::apply_replica_fetch(replica_fetc
     if (leo < reply.log_start_offset) {
       spdlog::warn("[{}] behind the leader's log start {}: restarting the log there", id_.to_string(),
                    reply.log_start_offset);
-      auto r = truncate_log_fully(reply.log_start_offset);
+      auto r = truncate_log(reply.log_start_offset, true);
       if (!r) step.error = kafka_error::kafka_storage_error;
       step.progressed = r.ok();
     } else if (leo > reply.log_end_offset) {
@@ -742,8 +738,7 @@ storage::result<void> partition_state::close() {
   parked_replicas_.clear();
   // A restart then replays nothing (unless the log has nothing to replay anyway).
   const auto leo = log_->log_end_offset();
-  const auto taken = producer_snapshots_.offsets();
-  if (leo > log_->log_start_offset() && (taken.empty() || taken.back() != leo)) snapshot_producers();
+  if (leo > log_->log_start_offset() && newest_snapshot_ != leo) snapshot_producers();
   return log_->close();
 }
 

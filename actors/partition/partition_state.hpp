@@ -176,8 +176,7 @@ class partition_state {
   void record_producers(std::span<const char> batches);
   void snapshot_producers_if_rolled();
   void snapshot_producers();
-  storage::result<void> truncate_log_to(int64_t offset);
-  storage::result<void> truncate_log_fully(int64_t offset);
+  storage::result<void> truncate_log(int64_t offset, bool fully);
   void remember_refused(std::span<const char> batches, int64_t now_ms);
   void local_progress();
   void fail_acks(kafka_error e);
@@ -190,6 +189,7 @@ class partition_state {
   producer_state_table producers_;
   storage::offset_snapshots producer_snapshots_;
   int64_t snapshotted_segment_base_ = -1;  // active segment base when the last snapshot was taken
+  int64_t newest_snapshot_ = -1;           // offset of the newest snapshot on disk (-1: none)
   producer_restore producer_restore_;
   int64_t last_expiry_ms_ = INT64_MIN / 2;
   int64_t snapshots_pruned_at_start_ = 0;  // log start when old snapshots were last removed
